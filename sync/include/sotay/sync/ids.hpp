@@ -44,3 +44,12 @@ std::string format_uuid(const uuid_bytes& id);
 inline bool is_uuid(std::string_view text) { return parse_uuid(text).has_value(); }
 
 }  // namespace sotay::sync
+
+namespace sotay::sync {
+
+// A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then version 7, then 74 random bits.
+// Time-ordered, so ids minted later sort later and the store's B-trees append instead of
+// splitting pages at random. The caller supplies the randomness (the engine does no I/O).
+uuid_bytes make_uuid_v7(std::uint64_t unix_ms, const std::array<std::uint8_t, 10>& random);
+
+}  // namespace sotay::sync

@@ -46,12 +46,14 @@ inline constexpr std::string_view deleted_field = "_deleted";
 inline constexpr std::string_view org_unit_field = "org_unit";
 
 struct conflict {
-    std::string field;     // a field name, "org_unit", or "_deleted"
-    bool won = false;      // did the incoming change's value win?
-    value kept;            // value the record holds after the merge
-    value yours;           // value the incoming change carried
-    writer other;          // who wrote the value the change met
+    std::string field;  // a field name, "org_unit", or "_deleted"
+    bool won = false;   // did the incoming change's value win?
+    value yours;        // value the incoming change carried
+    value theirs;       // value the change met, written concurrently by `other`
+    writer other;       // who wrote the value the change met
     std::uint64_t other_version = 0;  // the version at which that value was written
+    // The value the register holds after the merge.
+    const value& kept() const { return won ? yours : theirs; }
     bool operator==(const conflict&) const = default;
 };
 

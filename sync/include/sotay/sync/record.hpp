@@ -64,5 +64,7 @@ bool decode_state(std::string_view text, const std::string& id, record_state& ou
 // The visible fields as a JSON object text, the form sent in `changes` and stored for
 // fast catch-up.
 std::string encode_fields_json(const field_map& fields);
+// Inverse of encode_fields_json; false on malformed text or a non-scalar value.
+bool decode_fields_json(std::string_view text, field_map& out);
 
 }  // namespace sotay::sync

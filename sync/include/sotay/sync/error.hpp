@@ -8,6 +8,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -35,6 +36,9 @@ enum class errc : int {
 std::string_view to_code(errc e);
 // Inverse of to_code; nullopt for an unknown string.
 std::optional<errc> from_code(std::string_view code);
+
+// Prints the code string: logs and test failures read "seq_gap", not "6".
+inline std::ostream& operator<<(std::ostream& os, errc e) { return os << to_code(e); }
 
 const boost::system::error_category& sync_category();
 inline boost::system::error_code make_error_code(errc e) {

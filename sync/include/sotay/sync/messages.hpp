@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -146,5 +147,6 @@ using message = std::variant<hello_msg,        // 0
                              error_msg>;       // 6
 
 std::string_view status_name(change_status s);  // "applied", "duplicate", "rejected"
+inline std::ostream& operator<<(std::ostream& os, change_status s) { return os << status_name(s); }
 
 }  // namespace sotay::sync

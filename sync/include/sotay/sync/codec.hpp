@@ -16,10 +16,12 @@
 
 #include <sotay/sync/messages.hpp>
 
+#include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 
 #include <cstddef>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,12 @@ struct decode_error {
     std::string message;
     std::optional<std::int64_t> id;  // the request id, when it could be read
 };
+
+// Lets decode_result::value() throw (Boost.System finds it by argument-dependent lookup).
+[[noreturn]] inline void throw_exception_from_error(const decode_error& e,
+                                                    const boost::source_location&) {
+    throw std::runtime_error(std::string(to_code(e.code)) + ": " + e.message);
+}
 
 using decode_result = boost::system::result<message, decode_error>;
 

@@ -1,0 +1,60 @@
+// The hub: fan-out from the commit queue to the WebSocket sessions.
+//
+// Two lists, both of weak pointers keyed by the member's address:
+//   - members: every open WebSocket session; shutdown() tells each one to finish.
+//   - live:    the sessions with a live pull; notify(head) tells each one that new
+//              changes were committed up to server_seq `head`.
+// The lists are copied under the mutex and the members are called outside it, so a
+// member's callback may call back into the hub (leave, unsubscribe) without deadlock.
+//
+// Thread safety: every member function may be called from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace sotay::server {
+
+// What the hub calls. Implementations must not block: they post to their own strand.
+class hub_member {
+public:
+    virtual ~hub_member() = default;
+    // New changes were committed; `head` is the highest server_seq now durable.
+    virtual void on_head(std::uint64_t head) = 0;
+    // The server is stopping: finish what was submitted, then close (going away).
+    virtual void on_shutdown() = 0;
+};
+
+class hub {
+public:
+    // Adds a session. Returns false when shutdown() has already begun: the session is
+    // still listed (so the server waits for it) but must close at once.
+    bool join(const std::shared_ptr<hub_member>& m);
+    // Removes a session from both lists; called from its destructor.
+    void leave(const hub_member* m);
+
+    // Adds or removes a session's live subscription (a joined session only).
+    void subscribe(const hub_member* m);
+    void unsubscribe(const hub_member* m);
+
+    // Calls on_head(head) on every live subscriber, outside the lock.
+    void notify(std::uint64_t head);
+
+    // Marks the hub as shutting down and calls on_shutdown() on every member.
+    void shutdown();
+
+    // Open sessions (joined and not yet left).
+    std::size_t size() const;
+    std::size_t live_count() const;
+
+private:
+    mutable std::mutex mu_;
+    std::unordered_map<const hub_member*, std::weak_ptr<hub_member>> members_;
+    std::unordered_map<const hub_member*, std::weak_ptr<hub_member>> live_;
+    bool shutting_down_ = false;
+};
+
+}  // namespace sotay::server

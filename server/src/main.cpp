@@ -1,0 +1,144 @@
+// sotay-server: the sync server.
+//
+//   sotay-server --db PATH --listen HOST:PORT [--threads N] [--log-level info]
+//                [--max-message-bytes N]
+//
+// Prints one line "listening on HOST:PORT" (the real port; --listen with port 0 picks a
+// free one) to stdout once it accepts connections; logs go to stderr.
+// Exit status: 0 after a graceful shutdown (SIGTERM/SIGINT), 1 if the store cannot be
+// opened or the address cannot be bound, 2 for bad flags.
+#include "config.hpp"
+#include "server.hpp"
+
+#include <sotay/store/sqlite_store.hpp>
+
+#include <boost/program_options.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace po = boost::program_options;
+using namespace sotay;
+
+namespace {
+
+// "HOST:PORT", HOST an IP address, "localhost", or "[v6 address]"; nullopt if not.
+std::optional<server::tcp::endpoint> parse_listen(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon + 1 == text.size()) return std::nullopt;
+    std::string host = text.substr(0, colon);
+    const std::string port_text = text.substr(colon + 1);
+
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+        return std::nullopt;
+    }
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (host == "localhost") host = "127.0.0.1";
+    boost::system::error_code addr_ec;
+    const auto address = boost::asio::ip::make_address(host, addr_ec);
+    if (addr_ec) return std::nullopt;
+    return server::tcp::endpoint(address, static_cast<std::uint16_t>(port));
+}
+
+std::string endpoint_text(const server::tcp::endpoint& ep) {
+    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
+                                                  : ep.address().to_string();
+    return host + ":" + std::to_string(ep.port());
+}
+
+std::optional<spdlog::level::level_enum> parse_level(const std::string& name) {
+    // spdlog::level::from_string maps unknown names to "off": check the name ourselves.
+    static constexpr std::array<const char*, 7> names = {"trace", "debug", "info", "warn",
+                                                         "error", "critical", "off"};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (name == names[i]) return static_cast<spdlog::level::level_enum>(i);
+    }
+    return std::nullopt;
+}
+
+int usage_error(const std::string& message, const po::options_description& options) {
+    std::cerr << "sotay-server: " << message << "\n\n" << options << "\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    server::server_config config;
+
+    std::string db_path;
+    std::string listen;
+    std::string level_name = "info";
+    unsigned threads = config.threads;
+    std::size_t max_message_bytes = config.max_message_bytes;
+
+    po::options_description options("Options");
+    options.add_options()
+        ("help,h", "show this help")
+        ("db", po::value(&db_path)->required(), "SQLite database file (created if missing)")
+        ("listen", po::value(&listen)->required(), "HOST:PORT to listen on; port 0 = any free")
+        ("threads", po::value(&threads), "I/O threads (default: one per core)")
+        ("log-level", po::value(&level_name),
+         "trace, debug, info, warn, error, critical or off (default info)")
+        ("max-message-bytes", po::value(&max_message_bytes),
+         "largest WebSocket message accepted (default 1048576)");
+
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        if (vm.count("help") != 0) {
+            std::cout << "usage: sotay-server --db PATH --listen HOST:PORT [options]\n\n"
+                      << options << "\n";
+            return 0;
+        }
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        return usage_error(e.what(), options);
+    }
+
+    const auto endpoint = parse_listen(listen);
+    if (!endpoint) return usage_error("--listen must be HOST:PORT, got '" + listen + "'", options);
+    const auto level = parse_level(level_name);
+    if (!level) return usage_error("unknown --log-level '" + level_name + "'", options);
+    if (threads == 0) return usage_error("--threads must be at least 1", options);
+    // Below 1 KiB not even a hello with a long token fits.
+    if (max_message_bytes < 1024) {
+        return usage_error("--max-message-bytes must be at least 1024", options);
+    }
+    config.threads = threads;
+    config.max_message_bytes = max_message_bytes;
+
+    auto logger = spdlog::stderr_color_mt("sotay");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(*level);
+
+    std::unique_ptr<store::store> db;
+    try {
+        db = store::open_sqlite_store(db_path);
+    } catch (const std::exception& e) {
+        std::cerr << "sotay-server: cannot open the store: " << e.what() << "\n";
+        return 1;
+    }
+
+    try {
+        server::server srv(config, std::move(db), *endpoint);
+        // The one line on stdout: scripts and tests wait for it to learn the port.
+        std::cout << "listening on " << endpoint_text(srv.local_endpoint()) << std::endl;
+        spdlog::info("serving {} with {} threads", db_path, config.threads);
+        return srv.run();
+    } catch (const std::exception& e) {
+        std::cerr << "sotay-server: " << e.what() << "\n";
+        return 1;
+    }
+}

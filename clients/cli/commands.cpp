@@ -1,0 +1,485 @@
+#include "commands.hpp"
+
+#include <sotay/sdk/device.hpp>
+#include <sotay/sdk/json.hpp>
+
+#include <boost/json.hpp>
+
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <map>
+
+namespace sotay::cli {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+constexpr const char* db_file = "device.db";
+
+// "2026-03-04T05:06:07Z" for ms since the epoch.
+std::string iso_time(std::int64_t ms) {
+    const std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
+std::string value_text(const sync::value& v) {
+    // Strings print bare in the human form; everything else as JSON (42, true, null).
+    if (const auto* s = std::get_if<std::string>(&v)) {
+        return *s;
+    }
+    return json::serialize(sdk::to_json(v));
+}
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// The `error` member of a --json failure: the SDK's error kind, stable for scripts.
+const char* kind_name(sdk::error_kind k) {
+    switch (k) {
+        case sdk::error_kind::not_configured:
+            return "not_configured";
+        case sdk::error_kind::invalid_argument:
+            return "invalid_argument";
+        case sdk::error_kind::not_found:
+            return "not_found";
+        case sdk::error_kind::deleted:
+            return "deleted";
+        case sdk::error_kind::unreachable:
+            return "unreachable";
+        case sdk::error_kind::refused:
+            return "refused";
+        case sdk::error_kind::missing_changes:
+            return "missing_changes";
+        case sdk::error_kind::protocol:
+            return "protocol";
+        case sdk::error_kind::busy:
+            return "busy";
+    }
+    return "error";
+}
+
+// A record as `show --json` and `list --json` print it.
+json::object record_json(const sdk::record_view& r) {
+    return json::object{{"record", r.id},
+                        {"type", r.type},
+                        {"org_unit", r.org_unit},
+                        {"version", r.version},
+                        {"deleted", r.deleted},
+                        {"pending", r.pending},
+                        {"fields", sdk::to_json(r.fields)}};
+}
+
+// The command being run, with what every command needs.
+class session {
+public:
+    session(const arguments& args, std::ostream& out, std::ostream& err)
+        : args_(args), out_(out), err_(err) {}
+
+    int run() {
+        static const std::map<std::string, int (session::*)()> commands = {
+            {"init", &session::init},     {"add", &session::add},   {"edit", &session::edit},
+            {"delete", &session::remove}, {"show", &session::show}, {"list", &session::list},
+            {"sync", &session::sync},     {"status", &session::status},
+        };
+        try {
+            return (this->*commands.at(args_.command))();
+        } catch (const sdk::error& e) {
+            return failed(e);
+        }
+    }
+
+private:
+    // Opens the replica; every command but init needs one that exists.
+    sdk::device& open(bool create) {
+        const fs::path path = args_.data_dir / db_file;
+        if (!create && !fs::exists(path)) {
+            throw sdk::error(sdk::error_kind::not_configured,
+                             "no device is set up in " + args_.data_dir.string() +
+                                 "; run `sotay init --url ws://HOST:PORT/sync --device-id ID "
+                                 "--token TOKEN` first");
+        }
+        if (create) {
+            fs::create_directories(args_.data_dir);
+        }
+        device_.emplace(path);
+        return *device_;
+    }
+
+    std::string option(const std::string& name, bool required = true) const {
+        const auto it = args_.options.find(name);
+        if (it == args_.options.end()) {
+            if (required) {
+                throw usage_error(args_.command + " needs --" + name);
+            }
+            return {};
+        }
+        return it->second;
+    }
+
+    sync::field_map fields() const {
+        sync::field_map m;
+        for (const auto& [k, v] : args_.sets) {
+            m.insert_or_assign(k, v);  // the last --set of a name counts
+        }
+        return m;
+    }
+
+    void print(const json::value& v) { out_ << json::serialize(v) << "\n"; }
+
+    // Exit 1 with the reason; a failed sync also says how many changes wait in the
+    // outbox, so the officer knows the work is safe.
+    int failed(const sdk::error& e) {
+        err_ << "sotay: " << e.what() << "\n";
+        const bool sync_failure = !e.url.empty();
+        if (sync_failure) {
+            if (e.pending > 0) {
+                err_ << "sotay: " << plural(e.pending, "change is", "changes are")
+                     << " kept on this device and will be sent by the next `sotay sync`\n";
+            } else {
+                err_ << "sotay: nothing is waiting to be sent; run `sotay sync` again later\n";
+            }
+        }
+        if (args_.json) {
+            json::object o{{"ok", false}, {"error", kind_name(e.kind())}, {"message", e.what()}};
+            if (sync_failure) {
+                o["url"] = e.url;
+                o["pending"] = e.pending;
+            }
+            if (e.server_code) {
+                o["code"] = sync::to_code(*e.server_code);
+            }
+            print(o);
+        }
+        return 1;
+    }
+
+    // init: validates and stores the settings (the SDK refuses a URL it cannot use and
+    // a data directory that belongs to another device).
+    int init() {
+        sdk::device_settings s;
+        s.url = option("url");
+        s.device_id = option("device-id");
+        s.token = option("token");
+        const std::string format = option("format", false);
+        if (format == "json") {
+            s.format = sync::wire_format::json;
+        } else if (format.empty() || format == "bin") {
+            s.format = sync::wire_format::binary;
+        } else {
+            throw usage_error("--format is bin or json, not '" + format + "'");
+        }
+        open(true).configure(s);
+        if (args_.json) {
+            print(json::object{{"ok", true},
+                               {"device_id", s.device_id},
+                               {"url", s.url},
+                               {"format", format == "json" ? "json" : "bin"},
+                               {"data", args_.data_dir.string()}});
+        } else {
+            out_ << "device " << s.device_id << " set up for " << s.url << " ("
+                 << (format == "json" ? "JSON" : "binary") << "); data in "
+                 << args_.data_dir.string() << "\n";
+        }
+        return 0;
+    }
+
+    // add: one new change; prints the id alone so scripts can capture it.
+    int add() {
+        const std::string id = open(false).create(args_.words[0], option("org"), fields());
+        if (args_.json) {
+            print(json::object{{"ok", true}, {"record", id}});
+        } else {
+            out_ << id << "\n";  // only the id: `ID=$(sotay add ...)` works
+        }
+        return 0;
+    }
+
+    // edit / delete: one new change each, based on the confirmed version.
+    int edit() {
+        auto& d = open(false);
+        const std::string& id = args_.words[0];
+        const std::string org = option("org", false);
+        d.edit(id, fields(), org.empty() ? std::nullopt : std::optional<std::string>(org));
+        return changed(d, id, "edited");
+    }
+
+    int remove() {
+        auto& d = open(false);
+        const std::string& id = args_.words[0];
+        d.remove(id);
+        return changed(d, id, "deleted");
+    }
+
+    // The answer to edit and delete: how much waits to be synced.
+    int changed(sdk::device& d, const std::string& id, const char* what) {
+        const auto pending = d.status().pending;
+        if (args_.json) {
+            print(json::object{{"ok", true}, {"record", id}, {"pending", pending}});
+        } else {
+            out_ << what << " " << id << " (" << plural(pending, "change", "changes")
+                 << " waiting to sync)\n";
+        }
+        return 0;
+    }
+
+    // show: the local view of one record, pending changes applied.
+    int show() {
+        const std::string& id = args_.words[0];
+        const auto r = open(false).get(id);
+        if (!r) {
+            throw sdk::error(sdk::error_kind::not_found, "no record " + id + " on this device");
+        }
+        if (args_.json) {
+            print(record_json(*r));
+            return 0;
+        }
+        out_ << "record    " << r->id << "\ntype      " << r->type << "\norg unit  "
+             << r->org_unit << "\nversion   " << r->version << "\nstate     ";
+        if (r->deleted) {
+            out_ << "deleted";
+        } else if (r->pending > 0) {
+            out_ << plural(r->pending, "local change", "local changes") << " not yet synced";
+        } else {
+            out_ << "synced";
+        }
+        out_ << "\n";
+        for (const auto& [name, v] : r->fields) {
+            out_ << "  " << name << ": " << value_text(v) << "\n";
+        }
+        return 0;
+    }
+
+    // list: one line per live record, oldest first; deleted records are left out.
+    int list() {
+        const std::string type = option("type", false);
+        const auto records =
+            open(false).list(type.empty() ? std::nullopt : std::optional<std::string>(type));
+        if (args_.json) {
+            json::array a;
+            for (const auto& r : records) {
+                a.push_back(record_json(r));
+            }
+            print(a);
+            return 0;
+        }
+        for (const auto& r : records) {
+            out_ << r.id << "  " << r.type << "  " << r.org_unit << "  v" << r.version;
+            if (r.pending > 0) {
+                out_ << "  (" << r.pending << " pending)";
+            }
+            std::string summary;
+            for (const auto& [name, v] : r.fields) {
+                summary += (summary.empty() ? "" : ", ") + name + "=" + value_text(v);
+            }
+            // 80 bytes: one terminal line with the columns before it, more is noise.
+            constexpr std::size_t max_summary = 80;
+            if (summary.size() > max_summary) {
+                summary.resize(max_summary);
+                // Do not cut a UTF-8 sequence in half: drop its continuation bytes, then
+                // its lead byte.
+                const auto byte = [&] { return static_cast<unsigned char>(summary.back()); };
+                while (!summary.empty() && (byte() & 0xC0) == 0x80) {
+                    summary.pop_back();
+                }
+                if (!summary.empty() && (byte() & 0x80) != 0) {
+                    summary.pop_back();
+                }
+                summary += "...";
+            }
+            out_ << "  " << summary << "\n";
+        }
+        if (records.empty()) {
+            err_ << "no records on this device\n";
+        }
+        return 0;
+    }
+
+    // sync: progress on stderr (redrawn on a terminal), the report on stdout.
+    int sync() {
+        auto& d = open(false);
+        const bool tty = ::isatty(STDERR_FILENO) == 1;
+        std::string last_line;
+        const auto progress = [&](const sdk::sync_progress& p) {
+            std::string line = "sync: ";
+            switch (p.phase) {
+                case sdk::sync_phase::connecting:
+                    line += "connecting";
+                    break;
+                case sdk::sync_phase::pushing:
+                    line += "sent " + std::to_string(p.sent) + "/" + std::to_string(p.to_send) +
+                            " changes";
+                    break;
+                case sdk::sync_phase::pulling:
+                case sdk::sync_phase::done:
+                    line += "sent " + std::to_string(p.sent) + "/" + std::to_string(p.to_send) +
+                            " changes, received " + plural(p.received, "record", "records");
+                    break;
+            }
+            if (line == last_line) {
+                return;
+            }
+            last_line = line;
+            // A terminal gets one line redrawn in place; a log gets one line per step.
+            if (tty) {
+                err_ << "\r\033[K" << line << std::flush;
+            } else {
+                err_ << line << "\n";
+            }
+        };
+        sdk::sync_report r;
+        try {
+            r = d.sync(progress);
+        } catch (...) {
+            if (tty && !last_line.empty()) {
+                err_ << "\n";
+            }
+            throw;
+        }
+        if (tty) {
+            err_ << "\n";
+        }
+        if (args_.json) {
+            print(json::object{{"ok", true},
+                               {"sent", r.sent},
+                               {"applied", r.applied},
+                               {"duplicate", r.duplicate},
+                               {"rejected", r.rejected},
+                               {"conflicts", r.conflicts},
+                               {"received", r.received},
+                               {"evicted", r.evicted},
+                               {"server_restored", r.server_restored},
+                               {"clock_correction_ms", r.clock_correction_ms},
+                               {"purged", r.purged}});
+            return 0;
+        }
+        out_ << "synced with " << d.settings()->url << ": sent "
+             << plural(r.sent, "change", "changes");
+        if (r.sent > 0) {
+            out_ << " (" << r.applied << " applied, " << r.duplicate << " already held, "
+                 << r.rejected << " rejected)";
+        }
+        out_ << ", received " << plural(r.received, "record", "records") << "\n";
+        if (r.conflicts > 0) {
+            out_ << plural(r.conflicts, "new conflict", "new conflicts")
+                 << " reported; see `sotay status`\n";
+        }
+        if (r.rejected > 0) {
+            out_ << plural(r.rejected, "change was", "changes were")
+                 << " rejected by the server; see `sotay status`\n";
+        }
+        if (r.server_restored) {
+            out_ << "the server had been restored from a backup: this device sent its changes "
+                    "again\n";
+        }
+        if (r.clock_correction_ms != 0) {
+            out_ << "this device's clock was " << (r.clock_correction_ms > 0 ? "behind" : "ahead")
+                 << " the server's by " << std::llabs(r.clock_correction_ms) / 1000
+                 << " s; corrected\n";
+        }
+        return 0;
+    }
+
+    // status: what waits, when the last sync was, what the server reported back.
+    int status() {
+        auto& d = open(false);
+        const auto st = d.status();
+        const auto conflicts = d.conflicts();
+        const auto rejected = d.rejected();
+        if (args_.json) {
+            json::array cs;
+            for (const auto& c : conflicts) {
+                cs.push_back(json::object{{"seq", c.seq},
+                                          {"id", c.server_id},
+                                          {"record", c.record},
+                                          {"field", c.field},
+                                          {"outcome", c.outcome},
+                                          {"kept", sdk::to_json(c.kept)},
+                                          {"yours", sdk::to_json(c.yours)},
+                                          {"when_ms", c.when_ms}});
+            }
+            json::array rs;
+            for (const auto& r : rejected) {
+                json::object o{{"seq", r.seq},
+                               {"record", r.record},
+                               {"code", sync::to_code(r.error.code)},
+                               {"message", r.error.message}};
+                if (r.error.field) {
+                    o["field"] = *r.error.field;
+                }
+                rs.push_back(std::move(o));
+            }
+            const auto opt = [](const auto& v) -> json::value {
+                if (v) {
+                    return json::value_from(*v);
+                }
+                return nullptr;
+            };
+            print(json::object{
+                {"ok", true},
+                {"device_id", st.settings ? st.settings->device_id : ""},
+                {"url", st.settings ? st.settings->url : ""},
+                {"format", st.settings && st.settings->format == sync::wire_format::json ? "json"
+                                                                                          : "bin"},
+                {"pending", st.pending},
+                {"kept", st.kept},
+                {"last_seq_made", st.last_seq_made},
+                {"acked_seq", st.acked_seq},
+                {"last_sync_ms", opt(st.last_sync_ms)},
+                {"last_attempt_ms", opt(st.last_attempt_ms)},
+                {"last_error", opt(st.last_error)},
+                {"clock_offset_ms", st.clock_offset_ms},
+                {"conflicts", std::move(cs)},
+                {"rejected", std::move(rs)}});
+            return 0;
+        }
+        if (st.settings) {
+            out_ << "device      " << st.settings->device_id << "\nserver      "
+                 << st.settings->url << " ("
+                 << (st.settings->format == sync::wire_format::json ? "JSON" : "binary") << ")\n";
+        }
+        out_ << "pending     " << plural(st.pending, "change", "changes") << " not yet sent\n";
+        out_ << "last sync   " << (st.last_sync_ms ? iso_time(*st.last_sync_ms) : "never") << "\n";
+        if (st.last_error) {
+            out_ << "last try    " << iso_time(st.last_attempt_ms.value_or(0))
+                 << " failed: " << *st.last_error << "\n";
+        }
+        if (st.clock_offset_ms != 0) {
+            out_ << "clock       corrected by " << st.clock_offset_ms << " ms\n";
+        }
+        out_ << "conflicts   " << conflicts.size() << " reported\n";
+        for (const auto& c : conflicts) {
+            out_ << "  change " << c.seq << ", record " << c.record << ", " << c.field << ": "
+                 << (c.outcome == "won" ? "your value was kept" : "your value lost")
+                 << " (kept " << value_text(c.kept) << ", yours " << value_text(c.yours)
+                 << ")\n";
+        }
+        out_ << "rejected    " << rejected.size() << "\n";
+        for (const auto& r : rejected) {
+            out_ << "  change " << r.seq << ", record " << r.record << ": "
+                 << sync::to_code(r.error.code) << ": " << r.error.message << "\n";
+        }
+        return 0;
+    }
+
+    const arguments& args_;
+    std::ostream& out_;
+    std::ostream& err_;
+    std::optional<sdk::device> device_;
+};
+
+}  // namespace
+
+int run_command(const arguments& args, std::ostream& out, std::ostream& err) {
+    return session(args, out, err).run();
+}
+
+}  // namespace sotay::cli

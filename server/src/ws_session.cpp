@@ -1,5 +1,7 @@
 #include "ws_session.hpp"
 
+#include <sotay/sync/log_codec.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -41,11 +43,12 @@ std::optional<std::uint64_t> parse_cursor(std::string_view text) {
 
 ws_session::ws_session(tcp::socket&& socket, const session_services& services,
                        sync::wire_format format, std::string remote)
-    : ws_(std::move(socket)),
+    : strand_(socket.get_executor()),
+      ws_(std::move(socket)),
       services_(services),
       format_(format),
       remote_(std::move(remote)),
-      close_timer_(ws_.get_executor()) {
+      close_timer_(strand_) {
     limits_.max_changes = services_.config.max_changes_per_push;
 }
 
@@ -279,12 +282,17 @@ void ws_session::handle_push(sync::push_msg&& m) {
     const std::size_t count = m.changes.size();
     auto done = [self = shared_from_this(), slot, id = m.id,
                  count](store::result<store::push_outcome> r) {
-        net::post(self->ws_.get_executor(), [self, slot, id, count, r = std::move(r)]() mutable {
+        net::post(self->strand_, [self, slot, id, count, r = std::move(r)]() mutable {
             self->on_push_done(slot, id, count, std::move(r));
         });
     };
+    // The log's JSON form of each change is made here, on an I/O thread, not on the
+    // single writer thread that every session waits for.
+    std::vector<std::string> bodies;
+    bodies.reserve(m.changes.size());
+    for (const auto& c : m.changes) bodies.push_back(sync::change_to_json(c));
     services_.commits.submit(store::push_request{device_id_, clock_offset_ms_,
-                                                 std::move(m.changes)},
+                                                 std::move(m.changes), std::move(bodies)},
                              std::move(done));
 }
 
@@ -398,7 +406,7 @@ void ws_session::handle_pull(const sync::pull_msg& m) {
 void ws_session::on_head(std::uint64_t) {
     // W4: coalesce; one catch-up posted at a time reads up to whatever head it meets.
     if (head_posted_.exchange(true)) return;
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
+    net::post(strand_, [self = shared_from_this()] {
         self->head_posted_ = false;
         self->live_step();
     });
@@ -445,7 +453,7 @@ void ws_session::stop_live() {
 }
 
 void ws_session::on_shutdown() {
-    net::post(ws_.get_executor(), [self = shared_from_this()] { self->begin_shutdown(); });
+    net::post(strand_, [self = shared_from_this()] { self->begin_shutdown(); });
 }
 
 void ws_session::begin_shutdown() {

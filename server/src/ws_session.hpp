@@ -120,6 +120,8 @@ private:
     void send_error(std::optional<std::int64_t> id, sync::errc code, std::string message);
     void close(websocket::close_code code, std::string reason, bool discard_queued);
 
+    // The socket's strand, copied once: other threads post to it without touching ws_.
+    const net::any_io_executor strand_;
     websocket::stream<beast::tcp_stream> ws_;
     beast::flat_buffer buffer_;
     const session_services& services_;

@@ -30,8 +30,8 @@ CREATE TABLE IF NOT EXISTS devices (
   last_seen_ms    INTEGER NOT NULL DEFAULT 0
 );
 
--- Current state of every record: the visible fields for catch-up, the full state with
--- per-field clocks for the merge.
+-- Current state of every record: the visible fields (sent as they are at catch-up) and
+-- the clocks of every register (for the merge); no value is stored twice.
 CREATE TABLE IF NOT EXISTS records (
   id         BLOB PRIMARY KEY,   -- 16-byte UUID
   type       TEXT NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS records (
   deleted    INTEGER NOT NULL,
   server_seq INTEGER NOT NULL,   -- S3: the last change applied to it
   fields     TEXT NOT NULL,      -- JSON object of visible fields
-  state      TEXT NOT NULL       -- sotay::sync::encode_state
+  clocks     TEXT NOT NULL       -- sotay::sync::encode_clocks
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS records_by_seq ON records(server_seq);
 

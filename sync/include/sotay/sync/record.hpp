@@ -51,15 +51,21 @@ struct record_state {
     bool operator==(const record_state&) const = default;
 };
 
-// Serialised form kept by the store: JSON text, values and clocks side by side.
-// Layout (version 1):
-//   {"t":type,"n":version,
-//    "o":[org_unit, "<hlc>", device, version],
-//    "x":[deleted-or-null, "<hlc>", device, version],
-//    "f":{"name":[value, "<hlc>", device, version], ...}}
-// decode returns false on any malformed input (a corrupt store row).
-std::string encode_state(const record_state& r);
-bool decode_state(std::string_view text, const std::string& id, record_state& out);
+// Stored form: two texts, so that no value is written twice.
+//   fields : encode_fields_json(visible_fields()), the values clients see (and the
+//            catch-up sends without touching the clocks);
+//   clocks : every register's writer and version, and no values but null markers:
+//     {"t":type, "n":version, "d":[device ids, in order of first use],
+//      "o":[org_unit, "<hlc>", device index, version],
+//      "x":[deleted or null, "<hlc>", device index, version],
+//      "f":{"name":["<hlc>", device index, version], "cleared":["<hlc>", i, v, null]}}
+//   Devices are listed once per record and named by index: a writer's 36-character id
+//   would otherwise be repeated for every field (the store keeps rows small enough to
+//   stay in their B-tree page; docs/benchmarks.md).
+std::string encode_clocks(const record_state& r);
+// Rebuilds the state; false on any malformed or inconsistent input (a corrupt row).
+bool decode_record(std::string_view fields_json, std::string_view clocks, const std::string& id,
+                   record_state& out);
 
 // The visible fields as a JSON object text, the form sent in `changes` and stored for
 // fast catch-up.

@@ -65,6 +65,10 @@ struct push_request {
     std::string device_id;
     std::int64_t clock_offset_ms = 0;  // measured at this connection's hello
     std::vector<sync::change_msg> changes;
+    // Optional: sync::change_to_json of each change, computed by the caller on its own
+    // thread so that the single writer thread does not spend its time on it. Empty, or
+    // one per change.
+    std::vector<std::string> bodies;
 };
 
 // The answer to one push. When `refused` is set (seq_gap, bad_message) nothing of the

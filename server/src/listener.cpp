@@ -46,19 +46,22 @@ void listener::do_accept() {
 }
 
 void listener::on_accept(error_code ec, tcp::socket socket) {
+    // Expected end: stop() closed the acceptor.
     if (stopped_ || ec == net::error::operation_aborted) return;
-    if (ec) {
-        // Out of descriptors or memory: accepting again at once would spin. 100 ms lets
-        // closing connections free descriptors without a noticeable pause for clients.
-        spdlog::warn("accept failed: {}", ec.message());
-        retry_timer_.expires_after(std::chrono::milliseconds(100));
-        retry_timer_.async_wait([self = shared_from_this()](error_code wait_ec) {
-            if (!wait_ec) self->do_accept();
-        });
-        return;
-    }
+    if (ec) return fail(ec, "accept");
+
     std::make_shared<http_session>(std::move(socket), services_)->run();
     do_accept();
+}
+
+void listener::fail(error_code ec, const char* what) {
+    // Out of descriptors or memory: accepting again at once would spin. 100 ms lets
+    // closing connections free descriptors without a noticeable pause for clients.
+    spdlog::warn("{} failed: {}", what, ec.message());
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.async_wait([self = shared_from_this()](error_code wait_ec) {
+        if (!wait_ec) self->do_accept();
+    });
 }
 
 }  // namespace sotay::server

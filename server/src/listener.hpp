@@ -29,6 +29,8 @@ public:
 private:
     void do_accept();
     void on_accept(error_code ec, tcp::socket socket);
+    // Logs the failure and accepts again after a pause.
+    void fail(error_code ec, const char* what);
 
     net::io_context& ioc_;
     tcp::acceptor acceptor_;

@@ -224,6 +224,20 @@ BOOST_AUTO_TEST_CASE(a_pull_sends_each_record_once_in_its_latest_state) {  // S3
     BOOST_TEST(s->pull(page->next, 10)->records.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_deleted_record_is_pulled_as_a_tombstone_without_fields) {
+    temp_db t;
+    auto s = t.open();
+    auto d = s->add_device("phone");
+    auto del = petition(2, 1, 1001, 1, {});
+    del.del = true;
+    push_one(*s, d->device_id,
+             {petition(1, 1, 1000, 0, {{"summary", sync::value{"Nội dung riêng"}}}), del});
+    const auto r = pull_all(*s).begin()->second;
+    BOOST_TEST(r.deleted);
+    BOOST_TEST(r.version == 2u);
+    BOOST_TEST(r.fields.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_phone_set_to_2030_does_not_win_and_its_own_time_is_kept) {
     temp_db t;
     auto s = t.open();

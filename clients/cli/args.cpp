@@ -12,8 +12,10 @@ const char* const usage_text = R"(usage: sotay [--data DIR] [--json] COMMAND ...
 
   init --url ws://HOST:PORT/sync --device-id ID --token TOKEN [--format bin|json]
                               set up this device (credentials from sotay-admin device add)
-  add TYPE --org UNIT [--set k=v ...]     record something; prints the new record's id
-  edit ID [--org UNIT] --set k=v ...      change fields (k=null clears one)
+  add TYPE --org UNIT [--set k=v ...] [--no-check]
+                              record something; prints the new record's id
+  edit ID [--org UNIT] --set k=v ... [--no-check]
+                              change fields (k=null clears one)
   delete ID                               delete a record
   show ID                                 one record, as this device sees it
   list [--type TYPE]                      every record on this device
@@ -23,6 +25,9 @@ const char* const usage_text = R"(usage: sotay [--data DIR] [--json] COMMAND ...
 Values: v is read as JSON when it is a JSON number, true, false, null or a "quoted"
 string; anything else is taken as text (--set summary=Đơn thư). Quote digits that are
 text: --set 'id_number="001203004567"'.
+Checks: add, edit and delete are checked against the schema the server sent at the last
+sync; a record that does not fit is refused with the field and the reason, and nothing
+is recorded. --no-check records without checking (the server still checks).
 Data: --data DIR, else $SOTAY_HOME, else ~/.sotay.
 Exit codes: 0 done, 1 failed (the reason is printed), 2 bad usage.
 )";
@@ -121,6 +126,10 @@ arguments parse_arguments(const std::vector<std::string>& argv, const std::strin
             continue;
         }
         const std::string name = w.substr(2);
+        if (name == "no-check" && (a.command == "add" || a.command == "edit")) {
+            a.no_check = true;  // the one option without a value
+            continue;
+        }
         if (i + 1 >= rest.size()) {
             throw usage_error(w + " needs a value");
         }

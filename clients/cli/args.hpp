@@ -23,6 +23,7 @@ struct arguments {
     std::filesystem::path data_dir;  // --data, else $SOTAY_HOME, else ~/.sotay
     bool json = false;               // --json: machine-readable stdout
     bool help = false;
+    bool no_check = false;  // add/edit --no-check: record without checking the schema
     std::string command;                          // init, add, edit, ...
     std::vector<std::string> words;               // the command's positional words
     std::map<std::string, std::string> options;   // --url, --device-id, --org, ...

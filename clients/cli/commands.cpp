@@ -63,6 +63,8 @@ const char* kind_name(sdk::error_kind k) {
             return "protocol";
         case sdk::error_kind::busy:
             return "busy";
+        case sdk::error_kind::validation:
+            return "validation";
     }
     return "error";
 }
@@ -110,7 +112,9 @@ private:
         if (create) {
             fs::create_directories(args_.data_dir);
         }
-        device_.emplace(path);
+        sdk::options opts;
+        opts.check_schema = !args_.no_check;
+        device_.emplace(path, std::move(opts));
         return *device_;
     }
 
@@ -138,7 +142,17 @@ private:
     // Exit 1 with the reason; a failed sync also says how many changes wait in the
     // outbox, so the officer knows the work is safe.
     int failed(const sdk::error& e) {
-        err_ << "sotay: " << e.what() << "\n";
+        if (e.violations.empty()) {
+            err_ << "sotay: " << e.what() << "\n";
+        } else {
+            // One line per broken rule and language, the field first: what to fix.
+            err_ << "sotay: not recorded, the record does not fit the schema:\n";
+            for (const auto& v : e.violations) {
+                err_ << "  " << (v.field.empty() ? "-" : v.field) << ": " << v.message_vi
+                     << "\n  " << (v.field.empty() ? "-" : v.field) << ": " << v.message_en
+                     << "\n";
+            }
+        }
         const bool sync_failure = !e.url.empty();
         if (sync_failure) {
             if (e.pending > 0) {
@@ -156,6 +170,16 @@ private:
             }
             if (e.server_code) {
                 o["code"] = sync::to_code(*e.server_code);
+            }
+            if (!e.violations.empty()) {
+                json::array list;
+                for (const auto& v : e.violations) {
+                    list.push_back(json::object{{"field", v.field},
+                                                {"code", v.code},
+                                                {"message_vi", v.message_vi},
+                                                {"message_en", v.message_en}});
+                }
+                o["violations"] = std::move(list);
             }
             print(o);
         }
@@ -437,6 +461,7 @@ private:
                 {"last_attempt_ms", opt(st.last_attempt_ms)},
                 {"last_error", opt(st.last_error)},
                 {"clock_offset_ms", st.clock_offset_ms},
+                {"schema_version", st.schema_version},
                 {"conflicts", std::move(cs)},
                 {"rejected", std::move(rs)}});
             return 0;

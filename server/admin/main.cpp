@@ -4,6 +4,10 @@
 //   sotay-admin --db PATH device list [--json]
 //   sotay-admin --db PATH log [--device DEVICE_ID] --json
 //   sotay-admin --db PATH conflicts --json
+//   sotay-admin --db PATH quarantine [--json]
+//
+// quarantine lists the changes the server rejected (schema validation and the other
+// per-change refusals): they are kept in the change log, never dropped.
 //
 // It opens the same SQLite file as a running server (WAL mode lets both work at once).
 // Exit codes: 0 done, 1 the store failed, 2 bad usage.
@@ -14,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +32,7 @@ constexpr const char* usage_text = R"(usage:
   sotay-admin --db PATH device list [--json]
   sotay-admin --db PATH log [--device DEVICE_ID] [--json]
   sotay-admin --db PATH conflicts [--json]
+  sotay-admin --db PATH quarantine [--json]
 )";
 
 struct usage_error : std::runtime_error {
@@ -129,6 +135,55 @@ int conflicts_cmd(sotay::store::store& s, const po::variables_map&) {
     return 0;
 }
 
+// Rejected changes with who sent them, when and why.
+int quarantine_cmd(sotay::store::store& s, const po::variables_map& vm) {
+    std::map<std::string, std::string> names;
+    for (const auto& d : s.list_devices()) names[d.device_id] = d.name;
+    json::array out;
+    for (const auto& c : s.change_log(std::nullopt)) {
+        if (c.status != "rejected") continue;
+        json::object why{{"code", "internal"}, {"field", nullptr}, {"message", ""}};
+        const json::value result = parse_or_string(c.result_json);
+        if (const auto* r = result.if_object()) {
+            if (const auto* e = r->if_contains("error"); e != nullptr && e->is_object()) {
+                for (const char* k : {"code", "field", "message"}) {
+                    if (const auto* v = e->as_object().if_contains(k)) why[k] = *v;
+                }
+            }
+        }
+        out.push_back(json::object{{"record", c.record},
+                                   {"type", c.type},
+                                   {"org_unit", c.org_unit},
+                                   {"device_id", c.device_id},
+                                   {"device_name", names[c.device_id]},
+                                   {"seq", c.seq},
+                                   {"device_hlc", c.device_hlc},
+                                   {"received_ms", c.received_ms},
+                                   {"code", why["code"]},
+                                   {"field", why["field"]},
+                                   {"message", why["message"]},
+                                   {"body", parse_or_string(c.body_json)}});
+    }
+    if (vm.count("json")) {
+        std::cout << json::serialize(out) << "\n";
+        return 0;
+    }
+    if (out.empty()) std::cout << "no rejected changes\n";
+    for (const auto& v : out) {
+        const auto& o = v.as_object();
+        const auto text = [&](const char* k) {
+            return o.at(k).is_string() ? std::string(o.at(k).as_string()) : std::string("-");
+        };
+        std::cout << text("type") << " " << text("record") << " (" << text("org_unit")
+                  << ") from " << text("device_name") << " [" << text("device_id")
+                  << "] seq " << o.at("seq").as_uint64() << ", device time "
+                  << text("device_hlc") << ", received " << o.at("received_ms").as_int64()
+                  << " ms\n  " << text("code") << " on " << text("field") << ": "
+                  << text("message") << "\n  " << json::serialize(o.at("body")) << "\n";
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,6 +222,7 @@ int main(int argc, char** argv) {
         if (is({"device", "list"})) return device_list(*s, vm);
         if (is({"log"})) return log_cmd(*s, vm);
         if (is({"conflicts"})) return conflicts_cmd(*s, vm);
+        if (is({"quarantine"})) return quarantine_cmd(*s, vm);
         throw usage_error("unknown command");
     } catch (const usage_error& e) {
         std::cerr << "sotay-admin: " << e.what() << "\n" << usage_text;

@@ -2,10 +2,13 @@
 // number; main.cpp may override some of them from the command line.
 #pragma once
 
+#include <sotay/schema/schema.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <thread>
 
 namespace sotay::server {
@@ -62,6 +65,10 @@ struct server_config {
     // server stops anyway. Below systemd's default 90 s stop timeout, above the time a
     // full batch takes to commit even on a slow disk.
     std::chrono::seconds shutdown_grace{30};
+
+    // The record schema served to devices (get_schema); the store validates with the same
+    // one. Null only in tests that start a server without a schema.
+    std::shared_ptr<const schema::schema> schema;
 };
 
 }  // namespace sotay::server

@@ -1,7 +1,12 @@
 // sotay-server: the sync server.
 //
 //   sotay-server --db PATH --listen HOST:PORT [--threads N] [--log-level info]
-//                [--max-message-bytes N]
+//                [--max-message-bytes N] [--schema PATH] [--allow-incompatible-schema]
+//
+// The record schema: --schema PATH, else $SOTAY_SCHEMA, else default.json next to the
+// executable (the build copies schema/default.json there). A schema that does not load,
+// or that is incompatible with the one the database was last served with (unless
+// --allow-incompatible-schema), stops the server with exit status 1 and the reason.
 //
 // Prints one line "listening on HOST:PORT" (the real port; --listen with port 0 picks a
 // free one) to stdout once it accepts connections; logs go to stderr.
@@ -10,6 +15,7 @@
 #include "config.hpp"
 #include "server.hpp"
 
+#include <sotay/schema/schema.hpp>
 #include <sotay/store/sqlite_store.hpp>
 
 #include <boost/program_options.hpp>
@@ -19,6 +25,8 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -67,6 +75,14 @@ std::optional<spdlog::level::level_enum> parse_level(const std::string& name) {
     return std::nullopt;
 }
 
+// Where the default schema is: next to this executable (Linux: /proc/self/exe).
+std::string default_schema_path(const char* argv0) {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) exe = std::filesystem::absolute(argv0, ec);
+    return (exe.parent_path() / "default.json").string();
+}
+
 int usage_error(const std::string& message, const po::options_description& options) {
     std::cerr << "sotay-server: " << message << "\n\n" << options << "\n";
     return 2;
@@ -82,7 +98,9 @@ int main(int argc, char** argv) {
     std::string level_name = "info";
     unsigned threads = config.threads;
     std::size_t max_message_bytes = config.max_message_bytes;
+    std::string schema_path;
 
+    bool allow_incompatible = false;
     po::options_description options("Options");
     options.add_options()
         ("help,h", "show this help")
@@ -92,7 +110,11 @@ int main(int argc, char** argv) {
         ("log-level", po::value(&level_name),
          "trace, debug, info, warn, error, critical or off (default info)")
         ("max-message-bytes", po::value(&max_message_bytes),
-         "largest WebSocket message accepted (default 1048576)");
+         "largest WebSocket message accepted (default 1048576)")
+        ("schema", po::value(&schema_path),
+         "record schema file (default: $SOTAY_SCHEMA, else default.json next to the program)")
+        ("allow-incompatible-schema",
+         "start even if the schema drops or tightens what the last one allowed");
 
     try {
         po::variables_map vm;
@@ -103,6 +125,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         po::notify(vm);
+        allow_incompatible = vm.count("allow-incompatible-schema") != 0;
     } catch (const std::exception& e) {
         return usage_error(e.what(), options);
     }
@@ -123,9 +146,24 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(logger);
     spdlog::set_level(*level);
 
+    if (schema_path.empty()) {
+        const char* env = std::getenv("SOTAY_SCHEMA");
+        schema_path = env != nullptr && *env != '\0' ? env : default_schema_path(argv[0]);
+    }
+    try {
+        config.schema =
+            std::make_shared<const schema::schema>(schema::load_schema_file(schema_path));
+    } catch (const schema::load_error& e) {
+        std::cerr << "sotay-server: bad schema: " << e.what() << "\n";
+        return 1;
+    }
+
     std::unique_ptr<store::store> db;
     try {
-        db = store::open_sqlite_store(db_path);
+        store::sqlite_options store_options;
+        store_options.schema = config.schema;
+        store_options.allow_incompatible_schema = allow_incompatible;
+        db = store::open_sqlite_store(db_path, store_options);
     } catch (const std::exception& e) {
         std::cerr << "sotay-server: cannot open the store: " << e.what() << "\n";
         return 1;
@@ -135,7 +173,8 @@ int main(int argc, char** argv) {
         server::server srv(config, std::move(db), *endpoint);
         // The one line on stdout: scripts and tests wait for it to learn the port.
         std::cout << "listening on " << endpoint_text(srv.local_endpoint()) << std::endl;
-        spdlog::info("serving {} with {} threads", db_path, config.threads);
+        spdlog::info("serving {} with {} threads, schema {} version {}", db_path, config.threads,
+                     schema_path, config.schema->version);
         return srv.run();
     } catch (const std::exception& e) {
         std::cerr << "sotay-server: " << e.what() << "\n";

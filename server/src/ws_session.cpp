@@ -206,6 +206,8 @@ void ws_session::handle(sync::message&& m) {
                 handle_push(std::move(msg));
             } else if constexpr (std::is_same_v<T, sync::pull_msg>) {
                 handle_pull(msg);
+            } else if constexpr (std::is_same_v<T, sync::get_schema_msg>) {
+                handle_get_schema(msg);
             } else {
                 // welcome, push_result, changes, error: server-to-client messages.
                 send_error(std::nullopt, sync::errc::bad_message,
@@ -213,6 +215,16 @@ void ws_session::handle(sync::message&& m) {
             }
         },
         std::move(m));
+}
+
+// The schema is public to every authenticated device: it holds no records.
+void ws_session::handle_get_schema(const sync::get_schema_msg& m) {
+    if (state_ != state::ready) {
+        return send_error(m.id, sync::errc::not_ready, "send hello before get_schema");
+    }
+    const auto& s = services_.config.schema;
+    if (!s) return send_error(m.id, sync::errc::internal, "this server has no schema loaded");
+    send(sync::schema_msg{m.id, s->version, s->text});
 }
 
 void ws_session::handle_hello(const sync::hello_msg& m) {

@@ -102,6 +102,7 @@ private:
     void handle_hello(const sync::hello_msg& m);
     void handle_push(sync::push_msg&& m);
     void handle_pull(const sync::pull_msg& m);
+    void handle_get_schema(const sync::get_schema_msg& m);
     void on_push_done(std::uint64_t slot, std::int64_t id, std::size_t changes,
                       store::result<store::push_outcome> r);
     // W1: a place in the answer order, or nullopt after closing the connection (W3).

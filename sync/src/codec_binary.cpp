@@ -5,6 +5,7 @@
 //   u8   endianness flag, always 1 (cereal's portable archive writes it first)
 //   u8   message tag = index in the `message` variant:
 //          0 hello  1 welcome  2 push  3 push_result  4 pull  5 changes  6 error
+//          7 get_schema  8 schema
 //   ...  body: the struct's members in declaration order, encoded as
 //          int -> i32      int64 -> i64     uint64 -> u64     uint32 -> u32
 //          bool -> u8 (0 or 1 only)         double -> f64 (IEEE 754 binary64)
@@ -18,6 +19,8 @@
 //          error_info    -> string code (the JSON code strings), string message,
 //                           optional<string> field
 //          error_msg     -> optional<i64> id, then error_info
+//          get_schema    -> i64 id
+//          schema_msg    -> i64 id, i32 version, string schema (the JSON text)
 //
 // Decoding rules (codec.hpp states the contract):
 //   B1. Every length and count is read as u64 and checked against the bytes left in the
@@ -296,6 +299,14 @@ public:
             fields(r.fields);
         });
         items(m.evict, [this](const std::string& e) { str(e); });
+    }
+
+    void operator()(const get_schema_msg& m) { i64(m.id); }
+
+    void operator()(const schema_msg& m) {
+        i64(m.id);
+        i32(m.version);
+        str(m.schema);
     }
 
     void operator()(const error_msg& m) {
@@ -653,6 +664,15 @@ bool read_error(binary_reader& r, const path& p, error_msg& m) {
     return r.error(p, m.error);
 }
 
+bool read_get_schema(binary_reader& r, const path& p, get_schema_msg& m) {
+    return r.request_id(p.member("id"), m.id);
+}
+
+bool read_schema(binary_reader& r, const path& p, schema_msg& m) {
+    return r.request_id(p.member("id"), m.id) && r.i32(p.member("version"), m.version) &&
+           r.str(p.member("schema"), m.schema);
+}
+
 // Decodes the body of the alternative T, named `name` in error sentences.
 template <typename T, typename Read>
 decode_result body(binary_reader& r, std::string_view name, Read read) {
@@ -689,6 +709,10 @@ decode_result decode_frame(binary_reader& r) {
             return body<changes_msg>(r, "changes", read_changes);
         case 6:
             return body<error_msg>(r, "error", read_error);
+        case 7:
+            return body<get_schema_msg>(r, "get_schema", read_get_schema);
+        case 8:
+            return body<schema_msg>(r, "schema", read_schema);
         default:
             r.fail(root.member("tag"), std::to_string(tag) + " is not a message type");
             return std::move(r.error());

@@ -1,11 +1,13 @@
 // The JSON subprotocol, sotay.v1.json: one JSON object per WebSocket text frame.
 //
 // Every message is an object whose string member "type" names it: hello, welcome, push,
-// push_result, pull, changes, error. The members of each are listed in docs/protocol.md
-// and mirror messages.hpp one to one, with these wire spellings:
+// push_result, pull, changes, error, get_schema, schema. The members of each are listed
+// in docs/protocol.md and mirror messages.hpp one to one, with these wire spellings:
 //   change_msg.del           -> "delete" (omitted when false; "set" omitted when true)
 //   change_result.conflicts  -> omitted when empty;  .error -> present iff rejected
 //   error_msg                -> flat: "id"?, "code", "message", "field"?
+//   schema_msg.schema        -> a JSON object (the text is parsed on encode and
+//                               serialised compactly on decode)
 //   value                    -> null | true/false | integer (int64) | number | string
 //
 // Decoding rules (codec.hpp states the contract):
@@ -29,6 +31,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
@@ -530,6 +533,25 @@ bool read_error(json_reader& r, const json::object& o, const path& p, error_msg&
     return r.optional(o, p, "id", m.id) && read_error_info(r, o, p, m.error);
 }
 
+bool read_get_schema(json_reader& r, const json::object& o, const path& p, get_schema_msg& m) {
+    return r.required(o, p, "id", m.id);
+}
+
+bool read_schema(json_reader& r, const json::object& o, const path& p, schema_msg& m) {
+    if (!r.required(o, p, "id", m.id) || !r.required(o, p, "version", m.version)) return false;
+    const path at = p.member("schema");
+    const auto it = o.find("schema");
+    if (it == o.end()) return r.fail(at, "is missing");
+    if (r.object(it->value(), at) == nullptr) return false;
+    m.schema = json::serialize(it->value());
+    // The same bound as the binary form, where the schema travels as one string.
+    if (m.schema.size() > r.limits().max_string_bytes) {
+        return r.fail(at, "is longer than " + std::to_string(r.limits().max_string_bytes) +
+                              " bytes", errc::too_large);
+    }
+    return true;
+}
+
 // Decodes the body of a message whose "type" is `name` into the alternative T.
 template <typename T, typename Read>
 decode_result body(json_reader& r, const json::object& o, std::string_view name, Read read) {
@@ -566,6 +588,8 @@ decode_result decode_document(const json::value& doc, const decode_limits& limit
     if (type == "pull") return body<pull_msg>(r, *o, "pull", read_pull);
     if (type == "changes") return body<changes_msg>(r, *o, "changes", read_changes);
     if (type == "error") return body<error_msg>(r, *o, "error", read_error);
+    if (type == "get_schema") return body<get_schema_msg>(r, *o, "get_schema", read_get_schema);
+    if (type == "schema") return body<schema_msg>(r, *o, "schema", read_schema);
     r.fail(root.member("type"), "\"" + type.substr(0, 64) + "\" is not a message type");
     return std::move(r.error());
 }
@@ -722,6 +746,22 @@ struct encoder {
             evict.emplace_back(e);
         }
         o.emplace("evict", std::move(evict));
+    }
+
+    void operator()(const get_schema_msg& m) const {
+        o.emplace("type", "get_schema");
+        o.emplace("id", m.id);
+    }
+
+    void operator()(const schema_msg& m) const {
+        o.emplace("type", "schema");
+        o.emplace("id", m.id);
+        o.emplace("version", m.version);
+        // Text that is not a JSON object (only a hand-built message) goes out as null,
+        // which the decoder refuses: the receiver sees a bad schema, not a wrong one.
+        boost::system::error_code ec;
+        json::value doc = json::parse(m.schema, ec, sp);
+        o.emplace("schema", !ec && doc.is_object() ? std::move(doc) : json::value(nullptr, sp));
     }
 
     void operator()(const error_msg& m) const {

@@ -172,6 +172,13 @@ std::vector<message> sample_messages() {
 
     out.push_back(error_msg{7, error_info{errc::seq_gap, "expected seq 42", std::nullopt}});
     out.push_back(error_msg{std::nullopt, error_info{errc::not_ready, "hello first", "type"}});
+    out.push_back(get_schema_msg{12});
+    // Compact JSON, as serialize() writes it: the form that round-trips (messages.hpp).
+    out.push_back(schema_msg{12, 2,
+                             R"({"version":2,"types":{"petition":{"label":{"vi":"Đơn thư",)"
+                             R"("en":"Petition"},"natural_key":["kind"],"fields":{"kind":)"
+                             R"({"type":"enum","label":{"vi":"loại","en":"kind"},"values":)"
+                             R"({"complaint":{"vi":"khiếu nại","en":"complaint"}}}}}}})"});
     return out;
 }
 
@@ -442,10 +449,42 @@ boost::json::object encoded(const message& m) {
 
 BOOST_AUTO_TEST_CASE(every_message_names_its_type) {
     const std::vector<std::string> names = {"hello", "welcome", "push", "push_result",
-                                            "pull", "changes", "error"};
+                                            "pull", "changes", "error", "get_schema",
+                                            "schema"};
     for (const message& m : sample_messages()) {
         BOOST_TEST(encoded(m).at("type").as_string() == names.at(m.index()));
     }
+}
+
+BOOST_AUTO_TEST_CASE(schema_travels_as_an_object_in_json_and_a_string_in_binary) {
+    const schema_msg m{5, 3, R"({"version":3,"types":{}})"};
+    const auto o = encoded(m);
+    BOOST_TEST(o.at("schema").is_object());
+    BOOST_TEST(o.at("version").as_int64() == 3);
+    BOOST_TEST((decoded(decode_json(R"({"type":"schema","id":5,"version":3,)"
+                                    R"("schema":{"version":3, "types":{}}})")) == message{m}));
+    BOOST_TEST((decoded(bin(encode_binary(m))) == message{m}));
+}
+
+BOOST_AUTO_TEST_CASE(a_schema_that_is_not_an_object_is_refused) {
+    const auto r = decode_json(R"({"type":"schema","id":5,"version":3,"schema":"{}"})");
+    BOOST_TEST_REQUIRE(r.has_error());
+    BOOST_TEST(r.error().message == "schema.schema must be an object");
+    BOOST_TEST(decode_json(R"({"type":"schema","id":5,"version":3})").has_error());
+    BOOST_TEST(decode_json(R"({"type":"get_schema"})").has_error());
+}
+
+BOOST_AUTO_TEST_CASE(a_schema_above_the_string_limit_is_too_large_in_both_formats) {
+    decode_limits small;
+    small.max_string_bytes = 16;
+    const schema_msg m{5, 3, R"({"version":3,"types":{"a":{}}})"};
+    const auto j = decode_json(encode_json(m), small);
+    BOOST_TEST_REQUIRE(j.has_error());
+    BOOST_TEST(j.error().code == errc::too_large);
+    const std::string b = encode_binary(m);
+    const auto r = decode_binary(std::as_bytes(std::span(b.data(), b.size())), small);
+    BOOST_TEST_REQUIRE(r.has_error());
+    BOOST_TEST(r.error().code == errc::too_large);
 }
 
 BOOST_AUTO_TEST_CASE(a_delete_omits_set_and_an_edit_omits_delete) {
@@ -649,7 +688,7 @@ BOOST_AUTO_TEST_CASE(a_frame_not_starting_with_the_little_endian_flag_is_refused
 }
 
 BOOST_AUTO_TEST_CASE(unknown_tags_are_refused) {
-    check_refused(bin(frame::start(7).bytes), errc::bad_message, "7 is not a message type");
+    check_refused(bin(frame::start(9).bytes), errc::bad_message, "9 is not a message type");
     frame value_tag = push_prefix_until_set();
     value_tag.u64(1).str("a").u8(5).u8(0);
     check_refused(bin(value_tag.bytes), errc::bad_message, "unknown value tag 5");

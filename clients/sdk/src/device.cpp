@@ -180,6 +180,35 @@ std::uint64_t device::impl::append_change(detail::outbox_row row) {
     return row.seq;
 }
 
+const schema::schema* device::impl::current_schema() {
+    const auto cached = store.cached_schema();
+    if (!cached) return nullptr;
+    if (!parsed_schema || parsed_schema->version != cached->first) {
+        try {
+            parsed_schema = std::make_shared<const schema::schema>(
+                schema::parse_schema(cached->second, "the schema cached from the server"));
+        } catch (const schema::load_error&) {
+            // A schema this SDK cannot read: the server still validates everything.
+            return nullptr;
+        }
+    }
+    return parsed_schema.get();
+}
+
+void device::impl::check(const std::string& type, const std::string& org_unit,
+                         const sync::field_map& set, bool del, bool is_create) {
+    if (!opts.check_schema) return;
+    const schema::schema* s = current_schema();
+    if (s == nullptr) return;
+    auto bad = schema::validate(*s, {type, org_unit, &set, del}, is_create);
+    if (bad.empty()) return;
+    std::string message;
+    for (const auto& v : bad) message += (message.empty() ? "" : "\n") + schema::wire_message(v);
+    error e(error_kind::validation, message);
+    e.violations = std::move(bad);
+    throw e;
+}
+
 std::optional<record_view> device::impl::view(const std::string& id) {
     return detail::apply_pending(store.confirmed(id), store.unsettled(id));
 }
@@ -226,6 +255,8 @@ std::string device::create(const std::string& type, const std::string& org_unit,
     check_name("the record type", type, max_type_bytes);
     check_name("the org unit", org_unit, max_org_unit_bytes);
     check_fields(fields);
+    schema::normalize(fields);
+    impl_->check(type, org_unit, fields, false, true);
     detail::local_store::write_tx tx(impl_->store);
     detail::outbox_row row;
     row.record = impl_->mint_id(impl_->store.meta());
@@ -255,6 +286,10 @@ void device::edit(const std::string& id, sync::field_map set,
     if (current->deleted) {
         throw error(error_kind::deleted, "record " + id + " is deleted");
     }
+    schema::normalize(set);
+    // A create still waiting to be confirmed is a create for the server too: its
+    // required fields came with it, so this edit is checked as an edit.
+    impl_->check(current->type, org_unit.value_or(current->org_unit), set, false, false);
     detail::outbox_row row;
     row.record = id;
     row.type = current->type;
@@ -274,6 +309,7 @@ void device::remove(const std::string& id) {
     if (current->deleted) {
         throw error(error_kind::deleted, "record " + id + " is already deleted");
     }
+    impl_->check(current->type, current->org_unit, {}, true, false);
     detail::outbox_row row;
     row.record = id;
     row.type = current->type;
@@ -336,6 +372,7 @@ device_status device::status() const {
     st.clock_offset_ms = m.clock_offset_ms;
     st.conflicts = s.count_conflicts();
     st.rejected = s.rejected().size();
+    if (const auto cached = s.cached_schema()) st.schema_version = cached->first;
     return st;
 }
 

@@ -35,6 +35,13 @@ struct device::impl {
 
     std::optional<record_view> view(const std::string& id);
 
+    // The cached schema, parsed once per version; null when none was fetched yet.
+    std::shared_ptr<const schema::schema> parsed_schema;
+    const schema::schema* current_schema();
+    // Throws error_kind::validation when the change breaks the cached schema.
+    void check(const std::string& type, const std::string& org_unit, const sync::field_map& set,
+               bool del, bool is_create);
+
     sync_report run_sync(const progress_callback& progress, bool& connected);
 };
 

@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS conflicts (
     record TEXT NOT NULL, field TEXT NOT NULL, outcome TEXT NOT NULL,
     kept TEXT NOT NULL, yours TEXT NOT NULL, when_ms INTEGER NOT NULL,
     UNIQUE (seq, server_id, field));
+CREATE TABLE IF NOT EXISTS schema_cache (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL, document TEXT NOT NULL);
 )sql";
 
 // Busy timeout for a second process on the same file (the CLI's `add` while a `sync`
@@ -275,6 +278,21 @@ void local_store::write_tx::commit() {
 
 // Read inside the caller's transaction, never cached: another process may have moved
 // next_seq or the clock since the last call.
+std::optional<std::pair<int, std::string>> local_store::cached_schema() {
+    SQLite::Statement q(db_, "SELECT version, document FROM schema_cache WHERE id = 1");
+    if (!q.executeStep()) return std::nullopt;
+    return std::make_pair(q.getColumn(0).getInt(), q.getColumn(1).getString());
+}
+
+void local_store::save_schema(int version, const std::string& document) {
+    SQLite::Statement q(db_, "INSERT INTO schema_cache(id, version, document) VALUES(1, ?, ?) "
+                             "ON CONFLICT(id) DO UPDATE SET version = excluded.version, "
+                             "document = excluded.document");
+    q.bind(1, version);
+    q.bind(2, document);
+    q.exec();
+}
+
 meta_row local_store::meta() {
     SQLite::Statement q(db_,
                         "SELECT device_id, token, url, format, cursor, hlc_wall, hlc_counter, "

@@ -30,6 +30,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sotay::sdk::detail {
@@ -92,6 +93,9 @@ public:
     void save_uuid_state(std::uint64_t ms, std::uint32_t counter);
     void save_offset(std::int64_t offset_ms);
     void save_cursor(const std::optional<std::string>& cursor);
+    // The record schema last fetched from the server (version, JSON text), if any.
+    std::optional<std::pair<int, std::string>> cached_schema();
+    void save_schema(int version, const std::string& document);
     void save_acked_seq(std::uint64_t seq);
     void save_attempt(std::int64_t when_ms, const std::optional<std::string>& error,
                       bool completed);

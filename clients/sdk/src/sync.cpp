@@ -146,6 +146,30 @@ sync_report device::impl::run_sync(const progress_callback& progress, bool& conn
     const std::int64_t residual = welcome.server_time - hello.client_time;
     const std::uint64_t held = welcome.last_seq;
 
+    // 1b. The record schema, when the server announces a version this device has not
+    // cached. Best effort: a server that answers with an error (one without schemas)
+    // leaves the device as it was; the server validates every change anyway.
+    if (welcome.schema_version > 0) {
+        const auto cached = store.cached_schema();
+        if (!cached || cached->first != welcome.schema_version) {
+            // Id 0: the push and pull requests below number themselves from 1.
+            const auto answer = line->request(sync::get_schema_msg{0});
+            if (const auto* got = std::get_if<sync::schema_msg>(&answer)) {
+                try {
+                    schema::parse_schema(got->schema, "the server's schema");
+                    local_store::write_tx tx(store);
+                    store.save_schema(got->version, got->schema);
+                    tx.commit();
+                } catch (const schema::load_error&) {
+                    // Unreadable by this SDK: keep the old one (or none).
+                }
+            } else if (!std::holds_alternative<sync::error_msg>(answer)) {
+                throw error(error_kind::protocol, "the server answered get_schema with "
+                                                  "another message");
+            }
+        }
+    }
+
     // 2. Reconcile the local numbering and cursor with what the server holds.
     {
         local_store::write_tx tx(store);

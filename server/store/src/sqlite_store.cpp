@@ -109,6 +109,7 @@ public:
         // millions of rows keyed by time and costs nothing until used.
         writer_.exec("PRAGMA cache_size=-65536");
         migrate();
+        if (options_.schema) adopt_schema(*options_.schema);
         prepare_writer();
     }
 
@@ -240,7 +241,9 @@ public:
                 r.version = static_cast<std::uint64_t>(q.getColumn(3).getInt64());
                 r.deleted = q.getColumn(4).getInt() != 0;
                 page.next = static_cast<std::uint64_t>(q.getColumn(5).getInt64());
-                if (!sync::decode_fields_json(text_of(q.getColumn(6)), r.fields))
+                // A tombstone travels without its fields: the client only needs to drop
+                // its copy (the values stay on the server, for history and a restore).
+                if (!r.deleted && !sync::decode_fields_json(text_of(q.getColumn(6)), r.fields))
                     throw std::runtime_error("corrupt fields of record " + r.record);
                 page.records.push_back(std::move(r));
             }
@@ -375,6 +378,48 @@ private:
         writer_.exec(
             "INSERT INTO meta(key, value) VALUES('store_format', '1'), ('head', '0'), "
             "('schema_version', '1') ON CONFLICT(key) DO NOTHING");
+        tx.commit();
+    }
+
+    // Evolution: a schema that older devices or stored records cannot follow is refused
+    // unless the operator says otherwise (docs/schema.md).
+    void adopt_schema(const schema::schema& s) {
+        SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement q(writer_, "SELECT value FROM meta WHERE key = 'schema_json'");
+        if (q.executeStep()) {
+            const std::string stored_text = q.getColumn(0).getString();
+            q.reset();
+            std::vector<std::string> problems;
+            try {
+                const auto stored = schema::parse_schema(stored_text, path_ + " (stored schema)");
+                problems = schema::incompatible_changes(stored, s);
+                if (s.version < stored.version) {
+                    problems.push_back("version " + std::to_string(s.version) +
+                                       " is older than the stored version " +
+                                       std::to_string(stored.version));
+                }
+            } catch (const schema::load_error& e) {
+                spdlog::warn("ignoring the unreadable stored schema: {}", e.what());
+            }
+            if (!problems.empty()) {
+                std::string m = "the schema is not compatible with the one this database was "
+                                "last served with:";
+                for (const auto& p : problems) m += "\n  - " + p;
+                if (!options_.allow_incompatible_schema) {
+                    throw std::runtime_error(m + "\n(start with --allow-incompatible-schema to "
+                                                 "accept it)");
+                }
+                spdlog::warn("{} (accepted: --allow-incompatible-schema)", m);
+            }
+        }
+        q.reset();
+        SQLite::Statement u(writer_,
+                            "INSERT INTO meta(key, value) VALUES('schema_version', ?), "
+                            "('schema_json', ?) ON CONFLICT(key) DO UPDATE SET value = "
+                            "excluded.value");
+        u.bind(1, std::to_string(s.version));
+        u.bind(2, s.text);
+        u.exec();
         tx.commit();
     }
 
@@ -537,12 +582,29 @@ private:
         } else if (c.del && !c.set.empty()) {
             reject(errc::validation, "a delete carries no `set`", "set");
         } else {
+            record_entry& entry = load_record(*id, c.record);
+            // Schema check: a change that fails is kept in the log as rejected (the
+            // quarantine, `sotay-admin quarantine`) and still uses up its seq below.
+            if (options_.schema) {
+                const auto bad = schema::validate(*options_.schema,
+                                                  {c.type, c.org_unit, &c.set, c.del},
+                                                  entry.state.version == 0);
+                if (!bad.empty()) {
+                    reject(bad.front().code == "unknown_type" ? errc::unknown_type
+                                                              : errc::validation,
+                           schema::wire_message(bad.front()), bad.front().field);
+                }
+            }
+        }
+        if (res.status != sync::change_status::rejected && id && device_clock) {
             const sync::hlc effective =
                 sync::effective_clock(*device_clock, p.clock_offset_ms,
                                       static_cast<std::uint64_t>(now), d.last_hlc, options_.clock);
             record_entry& entry = load_record(*id, c.record);
             sync::change engine_change{c.record, c.type, c.org_unit, p.device_id, c.seq,
                                        effective, c.base, c.set, c.del};
+            // The same name typed on two phones (NFC or NFD) must compare equal.
+            if (options_.schema) schema::normalize(engine_change.set);
             auto applied = sync::apply(entry.state, engine_change);
             if (!applied) {
                 res.status = sync::change_status::rejected;

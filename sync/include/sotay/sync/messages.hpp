@@ -137,6 +137,26 @@ struct error_msg {
     bool operator==(const error_msg&) const = default;
 };
 
+// Client -> server, after welcome: asks for the record schema (when the welcome's
+// schema_version differs from the one the device has cached).
+struct get_schema_msg {
+    std::int64_t id = 0;
+
+    bool operator==(const get_schema_msg&) const = default;
+};
+
+// Server -> client, answer to get_schema.
+struct schema_msg {
+    std::int64_t id = 0;
+    int version = 0;
+    // The schema document (docs/schema.md) as compact JSON text, exactly as Boost.JSON's
+    // serialize() writes it: the JSON subprotocol carries it as an object and re-serialises
+    // it on decode, so only that form round-trips byte for byte.
+    std::string schema;
+
+    bool operator==(const schema_msg&) const = default;
+};
+
 // Index order is the binary message tag: never reorder, append only.
 using message = std::variant<hello_msg,        // 0
                              welcome_msg,      // 1
@@ -144,7 +164,9 @@ using message = std::variant<hello_msg,        // 0
                              push_result_msg,  // 3
                              pull_msg,         // 4
                              changes_msg,      // 5
-                             error_msg>;       // 6
+                             error_msg,        // 6
+                             get_schema_msg,   // 7
+                             schema_msg>;      // 8
 
 std::string_view status_name(change_status s);  // "applied", "duplicate", "rejected"
 inline std::ostream& operator<<(std::ostream& os, change_status s) { return os << status_name(s); }

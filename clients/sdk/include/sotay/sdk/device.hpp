@@ -32,6 +32,7 @@
 // std::runtime_error (SQLite's message) and leave the replica as it was before the call.
 #pragma once
 
+#include <sotay/schema/schema.hpp>
 #include <sotay/sdk/link.hpp>
 #include <sotay/sync/codec.hpp>
 #include <sotay/sync/error.hpp>
@@ -74,6 +75,10 @@ struct options {
     std::function<std::int64_t()> system_clock;
     // How sync() connects; default make_ws_link.
     link_factory connect;
+    // Check create/edit/remove against the schema cached from the server before
+    // recording them (error_kind::validation). false records without checking (the CLI's
+    // --no-check); the server still checks and rejects what does not fit.
+    bool check_schema = true;
 };
 
 // A record as the officer sees it (the local view).
@@ -142,6 +147,7 @@ struct device_status {
     std::int64_t clock_offset_ms = 0;             // added to the system clock
     std::size_t conflicts = 0;                    // conflicts reported so far
     std::size_t rejected = 0;                     // changes the server refused
+    int schema_version = 0;  // of the schema cached from the server; 0 = none yet
 };
 
 enum class error_kind {
@@ -154,6 +160,7 @@ enum class error_kind {
     missing_changes,   // the server needs changes this device no longer keeps
     protocol,          // the server answered something this SDK cannot use
     busy,              // another sync of the same replica is running (another process)
+    validation,        // the edit does not fit the cached schema: see error::violations
 };
 
 class error : public std::runtime_error {
@@ -166,6 +173,9 @@ public:
     // For a failed sync: the server URL and the changes still waiting in the outbox.
     std::string url;
     std::size_t pending = 0;
+    // For a validation error: every broken rule, with its field and messages in
+    // Vietnamese and English. Nothing was recorded.
+    std::vector<schema::violation> violations;
 
 private:
     error_kind kind_;
@@ -188,6 +198,11 @@ public:
     std::optional<device_settings> settings() const;
 
     // Local edits: each is one new change in the outbox (D1, D2). No network.
+    // Text values are NFC-normalised. Once a schema was fetched from the server (sync()
+    // fetches it when the welcome announces a version other than the cached one), each
+    // edit is validated against it first and refused with error_kind::validation.
+    // Fields of a record that the cached schema does not know (added by a newer schema)
+    // stay in the local view and on the server: an edit sends only the fields it sets.
     // create returns the new record's id (a UUIDv7, increasing on this device).
     std::string create(const std::string& type, const std::string& org_unit,
                        sync::field_map fields);

@@ -1,6 +1,7 @@
 // The embedded store: one SQLite file in WAL mode.
 #pragma once
 
+#include <sotay/schema/schema.hpp>
 #include <sotay/store/store.hpp>
 #include <sotay/sync/clock_rule.hpp>
 
@@ -20,6 +21,14 @@ struct sqlite_options {
     sync::clock_policy clock;
     // The server's clock, in ms since the epoch; replaceable so tests can fix "now".
     std::function<std::int64_t()> now_ms;
+    // The record schema every new change is validated against (and its strings
+    // NFC-normalised by) before it is applied. Null: no validation (tools such as
+    // sotay-admin, and engine-level tests). When set, opening the store compares it with
+    // the schema stored at the last start (meta) and throws std::runtime_error naming
+    // every incompatible change (schema::incompatible_changes) unless
+    // allow_incompatible_schema; then it stores this one and its version.
+    std::shared_ptr<const schema::schema> schema;
+    bool allow_incompatible_schema = false;
 };
 
 // Opens (creating and migrating if needed) the database at path. Throws

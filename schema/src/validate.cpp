@@ -98,7 +98,18 @@ class checker {
             }
             check_value(*t, it->second, v);
         }
-        if (!is_create) return;
+        if (is_create) check_required(*t);
+    }
+
+    // Every required field must be set by the change that creates the record.
+    void run_required_only() {
+        const type_def* t = s_.find(c_.type);
+        if (t != nullptr && !c_.del && c_.set != nullptr) check_required(*t);
+    }
+
+  private:
+    void check_required(const type_def& type) {
+        const type_def* t = &type;
         for (const auto& [name, f] : t->fields) {
             if (!f.required) continue;
             const auto it = c_.set->find(name);
@@ -109,7 +120,6 @@ class checker {
         }
     }
 
-  private:
     void add(std::string field, const char* code, std::string vi, std::string en) {
         out_.push_back({std::move(field), code, std::move(vi), std::move(en)});
     }
@@ -217,6 +227,17 @@ class checker {
 };
 
 }  // namespace
+
+sync::error_info to_error(const violation& v) {
+    return {v.code == "unknown_type" ? sync::errc::unknown_type : sync::errc::validation,
+            wire_message(v), v.field};
+}
+
+std::vector<violation> missing_required(const schema& s, const change_view& c) {
+    std::vector<violation> out;
+    checker(s, c, out).run_required_only();
+    return out;
+}
 
 std::vector<violation> validate(const schema& s, const change_view& c, bool is_create) {
     std::vector<violation> out;

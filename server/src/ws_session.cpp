@@ -303,8 +303,25 @@ void ws_session::handle_push(sync::push_msg&& m) {
     std::vector<std::string> bodies;
     bodies.reserve(m.changes.size());
     for (const auto& c : m.changes) bodies.push_back(sync::change_to_json(c));
+    // Likewise the schema check of the values and their NFC normalisation (after the
+    // bodies: the log keeps what the device sent). The writer thread is left with the
+    // one rule that needs the record: the required fields of a create.
+    std::vector<std::optional<sync::error_info>> checked;
+    if (const auto& s = services_.config.schema) {
+        checked.reserve(m.changes.size());
+        for (auto& c : m.changes) {
+            const auto bad = schema::validate(*s, {c.type, c.org_unit, &c.set, c.del}, false);
+            if (bad.empty()) {
+                schema::normalize(c.set);
+                checked.emplace_back(std::nullopt);
+            } else {
+                checked.emplace_back(schema::to_error(bad.front()));
+            }
+        }
+    }
     services_.commits.submit(store::push_request{device_id_, clock_offset_ms_,
-                                                 std::move(m.changes), std::move(bodies)},
+                                                 std::move(m.changes), std::move(bodies),
+                                                 std::move(checked)},
                              std::move(done));
 }
 

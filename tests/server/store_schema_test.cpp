@@ -74,6 +74,34 @@ store::push_outcome push(store::store& s, const std::string& device,
 
 BOOST_AUTO_TEST_SUITE(store_schema)
 
+// The server checks values on its I/O threads (push_request::checked); the writer then
+// applies the caller's verdict and still enforces the create rule itself.
+BOOST_AUTO_TEST_CASE(a_push_checked_by_the_caller_keeps_its_verdict_and_the_create_rule) {
+    schema_db t;
+    auto s = t.open();
+    const auto dev = s->add_device("phone")->device_id;
+    store::push_request p{dev, 0, {change(1, 1, good_petition()),
+                                   change(2, 2, {{"status", std::string("received")}}),
+                                   change(3, 3, good_petition())}};
+    p.checked = {std::nullopt, std::nullopt,
+                 sync::error_info{sync::errc::validation, "caller's verdict", std::string("kind")}};
+    store::write_batch b;
+    b.pushes.push_back(std::move(p));
+    auto out = s->write(b);
+    BOOST_REQUIRE(out.has_value());
+    const auto& r = out->pushes.at(0).results;
+    BOOST_REQUIRE(r.size() == 3u);
+    BOOST_TEST(r[0].status == sync::change_status::applied);
+    // Values passed, but a create without kind and received_on still fails.
+    BOOST_TEST(r[1].status == sync::change_status::rejected);
+    BOOST_TEST(r[1].error->code == sync::errc::validation);
+    const std::string missing = r[1].error->field.value_or("");
+    BOOST_TEST((missing == "kind" || missing == "received_on"), missing);
+    BOOST_TEST(r[2].status == sync::change_status::rejected);
+    BOOST_TEST(r[2].error->message == "caller's verdict");
+    BOOST_TEST(out->pushes.at(0).last_seq == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(bad_changes_are_rejected_with_field_and_both_languages_and_kept) {
     schema_db t;
     auto s = t.open();

@@ -532,7 +532,9 @@ private:
         for (std::size_t i = 0; i < first_new; ++i) out.results.push_back(stored_answer(*d, p.changes[i]));
         for (std::size_t i = first_new; i < p.changes.size(); ++i) {
             const std::string* body = p.bodies.size() == p.changes.size() ? &p.bodies[i] : nullptr;
-            out.results.push_back(apply_change(*d, p, p.changes[i], body, now));
+            const std::optional<error_info>* checked =
+                p.checked.size() == p.changes.size() ? &p.checked[i] : nullptr;
+            out.results.push_back(apply_change(*d, p, p.changes[i], body, checked, now));
         }
         out.last_seq = d->last_seq;
         return out;
@@ -558,6 +560,7 @@ private:
 
     sync::change_result apply_change(device_row& d, const push_request& p,
                                      const sync::change_msg& c, const std::string* body,
+                                     const std::optional<error_info>* checked,
                                      std::int64_t now) {
         sync::change_result res;
         res.seq = c.seq;
@@ -585,14 +588,20 @@ private:
             record_entry& entry = load_record(*id, c.record);
             // Schema check: a change that fails is kept in the log as rejected (the
             // quarantine, `sotay-admin quarantine`) and still uses up its seq below.
-            if (options_.schema) {
-                const auto bad = schema::validate(*options_.schema,
-                                                  {c.type, c.org_unit, &c.set, c.del},
-                                                  entry.state.version == 0);
+            if (checked != nullptr && checked->has_value()) {
+                res.status = sync::change_status::rejected;
+                res.error = **checked;
+            } else if (options_.schema) {
+                const bool is_create = entry.state.version == 0;
+                const schema::change_view view{c.type, c.org_unit, &c.set, c.del};
+                // Values already checked off this thread: only the create rule is left.
+                const auto bad = checked != nullptr
+                                     ? (is_create ? schema::missing_required(*options_.schema, view)
+                                                  : std::vector<schema::violation>{})
+                                     : schema::validate(*options_.schema, view, is_create);
                 if (!bad.empty()) {
-                    reject(bad.front().code == "unknown_type" ? errc::unknown_type
-                                                              : errc::validation,
-                           schema::wire_message(bad.front()), bad.front().field);
+                    res.status = sync::change_status::rejected;
+                    res.error = schema::to_error(bad.front());
                 }
             }
         }
@@ -604,7 +613,7 @@ private:
             sync::change engine_change{c.record, c.type, c.org_unit, p.device_id, c.seq,
                                        effective, c.base, c.set, c.del};
             // The same name typed on two phones (NFC or NFD) must compare equal.
-            if (options_.schema) schema::normalize(engine_change.set);
+            if (options_.schema && checked == nullptr) schema::normalize(engine_change.set);
             auto applied = sync::apply(entry.state, engine_change);
             if (!applied) {
                 res.status = sync::change_status::rejected;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <sotay/sync/error.hpp>
 #include <sotay/sync/value.hpp>
 #include <stdexcept>
 #include <string>
@@ -97,9 +98,16 @@ struct change_view {
 // References are checked for syntax only (a lowercase UUID), never for existence:
 // offline devices create a member and its commitment in either order.
 std::vector<violation> validate(const schema& s, const change_view& c, bool is_create);
+// Only the create rule of validate(): the required fields this change does not set.
+// validate(s, c, true) == validate(s, c, false) followed by missing_required(s, c).
+// The server checks values on its I/O threads and this on the writer thread, where it
+// is known whether the record exists.
+std::vector<violation> missing_required(const schema& s, const change_view& c);
 
 // "<vi> / <en>", the message the wire carries for a violation.
 std::string wire_message(const violation& v);
+// The wire error for a violation: unknown_type or validation, the message, the field.
+sync::error_info to_error(const violation& v);
 
 // Text rules shared with the store and the SDK.
 bool is_valid_utf8(std::string_view s);

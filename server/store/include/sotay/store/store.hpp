@@ -69,6 +69,12 @@ struct push_request {
     // thread so that the single writer thread does not spend its time on it. Empty, or
     // one per change.
     std::vector<std::string> bodies;
+    // Optional, like bodies: one per change when the caller already checked the values
+    // against the store's schema (schema::validate as an edit) and NFC-normalised every
+    // `set`, off the writer thread. nullopt = the values passed; an error = the change is
+    // rejected with it. The store then checks only what needs the record: the fields
+    // required when the change creates it.
+    std::vector<std::optional<sync::error_info>> checked;
 };
 
 // The answer to one push. When `refused` is set (seq_gap, bad_message) nothing of the

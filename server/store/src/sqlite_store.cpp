@@ -18,6 +18,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -92,6 +94,59 @@ std::string key_of(const sync::uuid_bytes& id) {
     return std::string(reinterpret_cast<const char*>(id.data()), id.size());
 }
 
+// Copies committed WAL frames back into the database file on its own thread and
+// connection. SQLite's automatic checkpoint would run inside the commit that crosses
+// 1,000 WAL pages, on the writer thread every session waits for; here the writer only
+// pokes this thread after each commit. PASSIVE never blocks the writer or readers; the
+// WAL is reused from its start once a checkpoint has caught up.
+class checkpointer {
+public:
+    checkpointer(const std::string& path, int busy_timeout_ms)
+        : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX) {
+        db_.setBusyTimeout(busy_timeout_ms);
+        thread_ = std::thread([this] { run(); });
+    }
+    ~checkpointer() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+    void poke() {
+        {
+            std::lock_guard lock(mutex_);
+            pending_ = true;
+        }
+        wake_.notify_one();
+    }
+
+private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [this] { return stop_ || pending_; });
+            if (stop_) return;
+            pending_ = false;
+            lock.unlock();
+            try {
+                db_.exec("PRAGMA wal_checkpoint(PASSIVE)");
+            } catch (const std::exception& e) {
+                spdlog::warn("checkpoint failed (the WAL keeps the data): {}", e.what());
+            }
+            lock.lock();
+        }
+    }
+
+    SQLite::Database db_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool pending_ = false;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
 class sqlite_store final : public store {
 public:
     sqlite_store(std::string path, sqlite_options options)
@@ -111,6 +166,11 @@ public:
         migrate();
         if (options_.schema) adopt_schema(*options_.schema);
         prepare_writer();
+        writer_.exec("PRAGMA wal_autocheckpoint=0");  // the checkpointer thread does it
+        // Once a checkpoint has caught up, a WAL that grew during a burst is cut back to
+        // 64 MiB instead of keeping its peak size on disk.
+        writer_.exec("PRAGMA journal_size_limit=67108864");
+        checkpoints_ = std::make_unique<checkpointer>(path_, options_.busy_timeout_ms);
     }
 
     // Devices ------------------------------------------------------------------------
@@ -205,6 +265,7 @@ public:
             for (const auto& p : batch.pushes) out.pushes.push_back(apply_push(p, now));
             flush();
             tx.commit();  // S1: durable (synchronous=FULL) before anyone is answered
+            checkpoints_->poke();
             out.head = head_;
             return out;
         } catch (const std::exception& e) {
@@ -739,6 +800,8 @@ private:
 
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<SQLite::Database>> readers_;
+
+    std::unique_ptr<checkpointer> checkpoints_;  // after writer_: stops before it closes
 };
 
 }  // namespace

@@ -34,6 +34,8 @@
 //       non-finite double are bad_message. The JSON decoder refuses the same things, so
 //       a message decoded from either format re-encodes in both.
 //   B4. An error code string this build does not know decodes as errc::internal.
+#include "decode_path.hpp"
+
 #include <sotay/sync/codec.hpp>
 
 #include <cereal/archives/portable_binary.hpp>
@@ -74,31 +76,8 @@ constexpr std::size_t min_result = 8 + 1 + 8 + 1;
 // record, type, org_unit, version, deleted, fields count.
 constexpr std::size_t min_record = 3 * min_string + 8 + 1 + 8;
 
-// Same path type as the JSON decoder's, for sentences like "push.changes[3].set".
-struct path {
-    const path* parent = nullptr;
-    std::string_view key;  // member name; empty for an array element
-    std::size_t index = 0;
-
-    path member(std::string_view k) const { return {this, k, 0}; }
-    path element(std::size_t i) const { return {this, {}, i}; }
-};
-
-void append_path(std::string& out, const path& p) {
-    if (p.parent != nullptr) {
-        append_path(out, *p.parent);
-    }
-    if (p.key.empty()) {
-        out += '[';
-        out += std::to_string(p.index);
-        out += ']';
-        return;
-    }
-    if (p.parent != nullptr) {
-        out += '.';
-    }
-    out += p.key;
-}
+using detail::append_path;
+using detail::path;
 
 // RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. The same set
 // Boost.JSON accepts, so binary-decoded text always re-encodes as valid JSON.

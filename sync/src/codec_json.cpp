@@ -27,6 +27,8 @@
 //       for about 30% of doubles that need 17 digits (a computed 2/3, say; short
 //       decimals such as 94.3 come out right), which would break decode(encode(m)) == m
 //       and let the same value differ between a JSON and a binary client.
+#include "decode_path.hpp"
+
 #include <sotay/sync/codec.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
@@ -144,32 +146,8 @@ private:
     std::string number_;
 };
 
-// A place in the message, for error sentences ("push.changes[3].seq"). Paths live on the
-// stack as the decoder descends and become text only when something fails.
-struct path {
-    const path* parent = nullptr;
-    std::string_view key;  // member name; empty for an array element
-    std::size_t index = 0;
-
-    path member(std::string_view k) const { return {this, k, 0}; }
-    path element(std::size_t i) const { return {this, {}, i}; }
-};
-
-void append_path(std::string& out, const path& p) {
-    if (p.parent != nullptr) {
-        append_path(out, *p.parent);
-    }
-    if (p.key.empty()) {
-        out += '[';
-        out += std::to_string(p.index);
-        out += ']';
-        return;
-    }
-    if (p.parent != nullptr) {
-        out += '.';
-    }
-    out += p.key;
-}
+using detail::append_path;
+using detail::path;
 
 // Walks a parsed document into the message structs. Every read returns false after
 // recording the first failure in error(); callers return at once.

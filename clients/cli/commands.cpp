@@ -211,14 +211,27 @@ private:
         } else {
             out_ << "device " << s.device_id << " set up for " << s.url << " ("
                  << (format == "json" ? "JSON" : "binary") << "); data in "
-                 << args_.data_dir.string() << "\n";
+                 << args_.data_dir.string() << "\n"
+                 << "run `sotay sync` once online: it fetches the schema that checks records "
+                    "at entry\n";
         }
         return 0;
     }
 
     // add: one new change; prints the id alone so scripts can capture it.
+    // Before the first sync there is no schema to check against: say so rather than
+    // let the officer believe the record was checked.
+    void warn_if_unchecked(sdk::device& d) {
+        if (!args_.no_check && d.status().schema_version == 0) {
+            err_ << "note: this device has not fetched the schema yet, so this record was not "
+                    "checked; the server will check it (run `sotay sync` while online)\n";
+        }
+    }
+
     int add() {
-        const std::string id = open(false).create(args_.words[0], option("org"), fields());
+        auto& d = open(false);
+        const std::string id = d.create(args_.words[0], option("org"), fields());
+        warn_if_unchecked(d);
         if (args_.json) {
             print(json::object{{"ok", true}, {"record", id}});
         } else {
@@ -233,6 +246,7 @@ private:
         const std::string& id = args_.words[0];
         const std::string org = option("org", false);
         d.edit(id, fields(), org.empty() ? std::nullopt : std::optional<std::string>(org));
+        warn_if_unchecked(d);
         return changed(d, id, "edited");
     }
 

@@ -147,6 +147,23 @@ private:
     std::thread thread_;
 };
 
+// The columns read_device() expects, in its order (token_hash last, for authenticate).
+constexpr const char* device_columns =
+    "SELECT device_id, name, revoked, last_seq, clock_offset_ms, last_seen_ms, created_ms, "
+    "token_hash FROM devices";
+
+device_info read_device(SQLite::Statement& q) {
+    device_info d;
+    d.device_id = q.getColumn(0).getString();
+    d.name = q.getColumn(1).getString();
+    d.revoked = q.getColumn(2).getInt() != 0;
+    d.last_seq = static_cast<std::uint64_t>(q.getColumn(3).getInt64());
+    d.clock_offset_ms = q.getColumn(4).getInt64();
+    d.last_seen_ms = q.getColumn(5).getInt64();
+    d.created_ms = q.getColumn(6).getInt64();
+    return d;
+}
+
 class sqlite_store final : public store {
 public:
     sqlite_store(std::string path, sqlite_options options)
@@ -200,29 +217,20 @@ public:
                                      const std::string& token) override {
         try {
             auto db = borrow_reader();
-            SQLite::Statement q(*db,
-                                "SELECT name, token_hash, revoked, last_seq, clock_offset_ms, "
-                                "last_seen_ms, created_ms FROM devices WHERE device_id = ?");
+            SQLite::Statement q(*db, std::string(device_columns) + " WHERE device_id = ?");
             q.bind(1, device_id);
             const auto h = hash_token(token);
             if (!q.executeStep()) return auth_failed();
-            const auto stored = q.getColumn(1);
+            const auto stored = q.getColumn(7);
             if (stored.getBytes() != static_cast<int>(h.size()) ||
                 sodium_memcmp(stored.getBlob(), h.data(), h.size()) != 0)
                 return auth_failed();
-            if (q.getColumn(2).getInt() != 0) {
+            device_info d = read_device(q);
+            if (d.revoked) {
                 return error_info{errc::device_revoked,
                                   "this device was revoked by an administrator; enroll it again "
                                   "to sync (Thiết bị đã bị thu hồi)", std::nullopt};
             }
-            device_info d;
-            d.device_id = device_id;
-            d.name = q.getColumn(0).getString();
-            d.revoked = false;
-            d.last_seq = static_cast<std::uint64_t>(q.getColumn(3).getInt64());
-            d.clock_offset_ms = q.getColumn(4).getInt64();
-            d.last_seen_ms = q.getColumn(5).getInt64();
-            d.created_ms = q.getColumn(6).getInt64();
             return d;
         } catch (const std::exception& e) {
             return fail("authenticate", e);
@@ -232,20 +240,8 @@ public:
     std::vector<device_info> list_devices() override {
         std::vector<device_info> out;
         auto db = borrow_reader();
-        SQLite::Statement q(*db,
-                            "SELECT device_id, name, revoked, last_seq, clock_offset_ms, "
-                            "last_seen_ms, created_ms FROM devices ORDER BY id");
-        while (q.executeStep()) {
-            device_info d;
-            d.device_id = q.getColumn(0).getString();
-            d.name = q.getColumn(1).getString();
-            d.revoked = q.getColumn(2).getInt() != 0;
-            d.last_seq = static_cast<std::uint64_t>(q.getColumn(3).getInt64());
-            d.clock_offset_ms = q.getColumn(4).getInt64();
-            d.last_seen_ms = q.getColumn(5).getInt64();
-            d.created_ms = q.getColumn(6).getInt64();
-            out.push_back(std::move(d));
-        }
+        SQLite::Statement q(*db, std::string(device_columns) + " ORDER BY id");
+        while (q.executeStep()) out.push_back(read_device(q));
         return out;
     }
 

@@ -392,43 +392,24 @@ void tcp_proxy::relay(int client, int server, fault f) {
 
 // --------------------------------------------------------------------------------------
 
-// posix_spawn with default signal handling (Boost.Test changes the parent's), stdin
-// from /dev/null, every other inherited descriptor closed.
+// Through spawn() (server_process.hpp), output to files in log_dir.
 background_program::background_program(const std::string& path,
                                        const std::vector<std::string>& args,
                                        const std::string& log_dir)
     : err_path_(log_dir + "/background.err") {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     const std::string out_path = log_dir + "/background.out";
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    std::vector<char*> argv{const_cast<char*>(path.c_str())};
-    for (const auto& a : args) {
-        argv.push_back(const_cast<char*>(a.c_str()));
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    try {
+        if (out < 0 || err < 0) throw std::system_error(errno, std::generic_category(), log_dir);
+        pid_ = spawn(path, args, out, err);
+    } catch (...) {
+        if (out >= 0) ::close(out);
+        if (err >= 0) ::close(err);
+        throw;
     }
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, path.c_str(), &actions, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-        throw std::system_error(rc, std::generic_category(), "posix_spawn " + path);
-    }
+    ::close(out);
+    ::close(err);
 }
 
 background_program::~background_program() {

@@ -19,6 +19,11 @@
 
 namespace sotay::e2e {
 
+// Starts path with args (no shell); the child's stdin is /dev/null, stdout and stderr are
+// out_fd and err_fd, every other descriptor is closed, and SIGTERM, SIGINT and SIGPIPE
+// are back to their defaults (Boost.Test changes the parent's). Throws system_error.
+pid_t spawn(const std::string& path, const std::vector<std::string>& args, int out_fd, int err_fd);
+
 // Output of a finished program.
 struct program_output {
     int exit_code = -1;  // 128 + signal when killed by one

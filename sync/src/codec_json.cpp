@@ -228,7 +228,9 @@ public:
         return text(v.get_string(), p, out);
     }
 
-    bool read(const json::value& v, const path& p, std::optional<std::string>& out) {
+    // An optional member: null is absent, anything else must read as T.
+    template <typename T>
+    bool read(const json::value& v, const path& p, std::optional<T>& out) {
         if (v.is_null()) {
             out.reset();
             return true;
@@ -246,13 +248,6 @@ public:
         return true;
     }
 
-    bool read(const json::value& v, const path& p, std::optional<std::int64_t>& out) {
-        if (v.is_null()) {
-            out.reset();
-            return true;
-        }
-        return read(v, p, out.emplace());
-    }
 
     // Counters (seq, base, last_seq, version, limits): non-negative integers.
     bool read(const json::value& v, const path& p, std::uint64_t& out) {

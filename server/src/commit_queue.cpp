@@ -44,13 +44,23 @@ void commit_queue::submit(store::push_request req, push_completion done) {
 }
 
 void commit_queue::submit(store::hello_record hello) {
+    const std::string device = hello.device_id;
+    if (!enqueue(std::move(hello)))
+        spdlog::debug("commit queue stopped: hello of {} not recorded", device);
+}
+
+void commit_queue::submit(store::pull_mark pulled) {
+    const std::string device = pulled.device_id;
+    if (!enqueue(std::move(pulled)))
+        spdlog::debug("commit queue stopped: pull mark of {} not recorded", device);
+}
+
+bool commit_queue::enqueue(item it) {
     std::lock_guard lock(mu_);
-    if (stopping_) {
-        spdlog::debug("commit queue stopped: hello of {} not recorded", hello.device_id);
-        return;
-    }
-    items_.emplace_back(std::move(hello));
+    if (stopping_) return false;
+    items_.emplace_back(std::move(it));
     cv_.notify_one();
+    return true;
 }
 
 void commit_queue::stop() {
@@ -78,8 +88,8 @@ void commit_queue::run() {
         std::deque<item> taken;
         std::size_t work = 0;
         while (!items_.empty()) {
-            // Weight: a push's changes, or 1 for a hello or an empty push, so the cap
-            // bounds the transaction however it is made up.
+            // Weight: a push's changes, or 1 for a hello, a pull mark or an empty push, so
+            // the cap bounds the transaction however it is made up.
             const auto* p = std::get_if<push_item>(&items_.front());
             const std::size_t w = p != nullptr ? std::max<std::size_t>(1, p->req.changes.size())
                                                : 1;
@@ -104,8 +114,10 @@ void commit_queue::write_batch(std::deque<item>& taken) {
         if (auto* p = std::get_if<push_item>(&it)) {
             batch.pushes.push_back(std::move(p->req));
             completions.push_back(std::move(p->done));
+        } else if (auto* h = std::get_if<store::hello_record>(&it)) {
+            batch.hellos.push_back(std::move(*h));
         } else {
-            batch.hellos.push_back(std::move(std::get<store::hello_record>(it)));
+            batch.pulls.push_back(std::move(std::get<store::pull_mark>(it)));
         }
     }
 
@@ -132,11 +144,12 @@ void commit_queue::write_batch(std::deque<item>& taken) {
     }
 
     if (!outcome) {
-        spdlog::error("commit of {} pushes and {} hellos failed: {}", batch.pushes.size(),
-                      batch.hellos.size(), outcome.error().message);
+        spdlog::error("commit of {} pushes, {} hellos and {} pull marks failed: {}",
+                      batch.pushes.size(), batch.hellos.size(), batch.pulls.size(),
+                      outcome.error().message);
     } else {
-        spdlog::debug("committed {} pushes and {} hellos, head {}", batch.pushes.size(),
-                      batch.hellos.size(), outcome->head);
+        spdlog::debug("committed {} pushes, {} hellos and {} pull marks, head {}",
+                      batch.pushes.size(), batch.hellos.size(), batch.pulls.size(), outcome->head);
     }
 
     // Q2: completions in submission order, each with its own outcome or the error.

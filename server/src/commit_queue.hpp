@@ -1,6 +1,7 @@
 // The commit queue: the one thread that writes to the store, with group commit.
 //
-// Sessions submit pushes (with a completion) and hellos (fire and forget). The writer
+// Sessions submit pushes (with a completion), hellos and pull marks (fire and forget,
+// store::pull_mark: what a device holds, for list_devices' pending counts). The writer
 // thread takes everything queued, up to commit_batch_max work items, builds one
 // store::write_batch and calls store.write() once: one transaction and one fsync for
 // all of them. While that write runs, new submissions accumulate for the next one.
@@ -50,6 +51,8 @@ public:
     void submit(store::push_request req, push_completion done);
     // Fire and forget; dropped (with a log line) once stop() began.
     void submit(store::hello_record hello);
+    // Fire and forget, like a hello: written with the next batch (write_batch.pulls).
+    void submit(store::pull_mark pulled);
 
     // Refuses new submissions, writes everything already queued, joins the writer.
     // Idempotent; must not be called from a completion (it would join itself).
@@ -63,8 +66,10 @@ private:
         store::push_request req;
         push_completion done;
     };
-    using item = std::variant<push_item, store::hello_record>;
+    using item = std::variant<push_item, store::hello_record, store::pull_mark>;
 
+    // Queues a fire-and-forget item; false once stop() began.
+    bool enqueue(item it);
     void run();
     void write_batch(std::deque<item>& taken);
 

@@ -11,14 +11,15 @@ namespace sotay::sync {
 namespace {
 
 // Indexed by the enum's value; a test checks to_code/from_code agree on every entry.
-constexpr std::array<std::string_view, 14> codes = {
+constexpr std::array<std::string_view, 18> codes = {
     "ok",           "auth_failed", "device_revoked", "protocol_unsupported", "bad_message",
     "too_large",    "seq_gap",     "validation",     "out_of_scope",         "unknown_type",
-    "rate_limited", "internal",    "not_ready",      "shutting_down",
+    "rate_limited", "internal",    "not_ready",      "shutting_down",        "forbidden",
+    "scope_changed", "not_found",  "conflict",
 };
 
 // A sentence per code for error_code::message(); the wire carries its own sentences.
-constexpr std::array<std::string_view, 14> descriptions = {
+constexpr std::array<std::string_view, 18> descriptions = {
     "success",
     "unknown device or wrong token",
     "the device was revoked by an administrator",
@@ -33,6 +34,10 @@ constexpr std::array<std::string_view, 14> descriptions = {
     "internal server error, retry later",
     "request before hello, or a second hello",
     "the server is shutting down",
+    "the user's role does not allow this",
+    "the user's scope changed; reconnect",
+    "no such user, device, org unit or item",
+    "the request conflicts with the current state",
 };
 
 class sync_category_impl final : public boost::system::error_category {

@@ -69,15 +69,67 @@ public:
         return head_;
     }
 
-    st::result<st::new_device> add_device(const std::string&) override { return refuse(); }
-    st::result<st::device_info> authenticate(const std::string&,
-                                                   const std::string&) override {
+    // The rest of the interface is not the queue's business.
+    st::result<st::org_import_report> import_org(const std::vector<access::org_row>&) override {
         return refuse();
     }
-    std::vector<st::device_info> list_devices() override { return {}; }
-    st::result<st::pull_page> pull(std::uint64_t, std::size_t) override { return refuse(); }
+    st::org_snapshot org_tree() override {
+        return {0, std::make_shared<const access::org_tree>()};
+    }
+    std::optional<st::org_snapshot> org_tree_at(std::uint64_t) override { return std::nullopt; }
+    st::result<st::user_info> add_user(const st::new_user&) override { return refuse(); }
+    st::result<st::user_info> find_user(const std::string&) override { return refuse(); }
+    std::vector<st::user_info> list_users() override { return {}; }
+    st::result<st::user_info> set_user_disabled(const std::string&, bool) override {
+        return refuse();
+    }
+    st::result<st::user_info> move_user(const std::string&, const std::string&) override {
+        return refuse();
+    }
+    st::result<st::user_info> set_user_role(const std::string&, access::role) override {
+        return refuse();
+    }
+    st::result<void> set_password(const std::string&, const std::string&) override {
+        return refuse();
+    }
+    st::result<st::user_info> check_password(const std::string&, const std::string&) override {
+        return refuse();
+    }
+    st::result<st::web_session> create_web_session(std::int64_t, std::chrono::seconds) override {
+        return refuse();
+    }
+    st::result<st::user_info> web_session_user(const std::string&) override { return refuse(); }
+    void end_web_session(const std::string&) override {}
+    st::result<st::new_device> add_device(const std::string&, const std::string&) override {
+        return refuse();
+    }
+    st::result<st::enrollment_code> create_enrollment_code(const std::string&,
+                                                           std::chrono::seconds) override {
+        return refuse();
+    }
+    st::result<st::enrolled_device> enroll(const std::string&, const std::string&) override {
+        return refuse();
+    }
+    st::result<st::device_info> authenticate(const std::string&, const std::string&) override {
+        return refuse();
+    }
+    st::result<st::device_info> device_access(const std::string&) override { return refuse(); }
+    st::result<st::device_info> revoke_device(const std::string&) override { return refuse(); }
+    std::vector<st::device_info> list_devices(const st::scope_filter&) override { return {}; }
+    std::uint64_t security_epoch() override { return 0; }
+    st::result<st::pull_page> pull(const st::scope_filter&, std::uint64_t, std::size_t) override {
+        return refuse();
+    }
+    st::result<st::exit_page> scope_exits(const st::scope_filter&, const st::scope_filter&,
+                                          std::uint64_t, const std::string&,
+                                          std::size_t) override {
+        return refuse();
+    }
     int schema_version() override { return 1; }
     std::vector<st::logged_change> change_log(const std::optional<std::string>&) override {
+        return {};
+    }
+    std::vector<st::logged_change> quarantine(const st::scope_filter&, std::size_t) override {
         return {};
     }
     std::vector<st::conflict_row> conflicts() override { return {}; }
@@ -244,6 +296,40 @@ BOOST_AUTO_TEST_CASE(hellos_are_written_with_the_pushes_around_them) {
     BOOST_REQUIRE(batches[1].hellos.size() == 1u);
     BOOST_TEST(batches[1].hellos[0].client_time_ms == 5);
     BOOST_TEST(batches[1].pushes.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(pull_marks_are_batched_with_the_pushes_around_them) {
+    fake_store db;
+    answers a;
+    commit_queue q(db, 20000, nullptr);
+
+    db.hold();
+    q.submit(push_ending_at(1), a.sink());
+    BOOST_REQUIRE(db.wait_for_writes(1));
+    q.submit(st::pull_mark{"0190f5a2-7c41-7d3e-8a5b-000000000002", 40});
+    q.submit(st::pull_mark{"0190f5a2-7c41-7d3e-8a5b-000000000003", 41});
+    q.submit(push_ending_at(2), a.sink());
+    db.release();
+    BOOST_REQUIRE(a.wait_for(2));
+
+    const auto batches = db.batches();
+    BOOST_REQUIRE(batches.size() == 2u);
+    BOOST_TEST(batches[0].pulls.empty());
+    BOOST_REQUIRE(batches[1].pulls.size() == 2u);
+    BOOST_TEST(batches[1].pulls[0].after == 40u);
+    BOOST_TEST(batches[1].pulls[1].device_id == "0190f5a2-7c41-7d3e-8a5b-000000000003");
+    BOOST_TEST(batches[1].pushes.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_pull_mark_alone_is_written_and_one_after_stop_is_dropped) {
+    fake_store db;
+    commit_queue q(db, 20000, nullptr);
+    q.submit(st::pull_mark{"0190f5a2-7c41-7d3e-8a5b-000000000002", 7});
+    q.stop();  // writes what is queued
+    BOOST_REQUIRE(db.batches().size() == 1u);
+    BOOST_TEST(db.batches()[0].pulls.size() == 1u);
+    q.submit(st::pull_mark{"0190f5a2-7c41-7d3e-8a5b-000000000002", 8});
+    BOOST_TEST(db.batches().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(stop_writes_what_is_queued_then_refuses_with_shutting_down) {

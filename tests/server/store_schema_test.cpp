@@ -1,6 +1,8 @@
 // The store with a schema: every new change validated and NFC-normalised; a failing one
 // rejected with the field and a message in both languages, kept in the log (the
 // quarantine) and using up its seq; incompatible schema changes refused at open.
+#include "fixture.hpp"
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -33,7 +35,9 @@ struct schema_db {
         o.now_ms = [] { return std::int64_t{1'795'000'000'000}; };
         o.schema = std::move(s);
         o.allow_incompatible_schema = allow;
-        return store::open_sqlite_store(path(), o);
+        auto st = store::open_sqlite_store(path(), o);
+        test::seed(*st);
+        return st;
     }
 };
 
@@ -79,7 +83,7 @@ BOOST_AUTO_TEST_SUITE(store_schema)
 BOOST_AUTO_TEST_CASE(a_push_checked_by_the_caller_keeps_its_verdict_and_the_create_rule) {
     schema_db t;
     auto s = t.open();
-    const auto dev = s->add_device("phone")->device_id;
+    const auto dev = s->add_device("phone", test::officer)->device_id;
     store::push_request p{dev, 0, {change(1, 1, good_petition()),
                                    change(2, 2, {{"status", std::string("received")}}),
                                    change(3, 3, good_petition())}};
@@ -105,7 +109,7 @@ BOOST_AUTO_TEST_CASE(a_push_checked_by_the_caller_keeps_its_verdict_and_the_crea
 BOOST_AUTO_TEST_CASE(bad_changes_are_rejected_with_field_and_both_languages_and_kept) {
     schema_db t;
     auto s = t.open();
-    const auto dev = s->add_device("phone")->device_id;
+    const auto dev = s->add_device("phone", test::officer)->device_id;
     auto no_date = good_petition();
     no_date.erase("received_on");
     auto bad_status = good_petition();
@@ -145,7 +149,7 @@ BOOST_AUTO_TEST_CASE(bad_changes_are_rejected_with_field_and_both_languages_and_
 BOOST_AUTO_TEST_CASE(a_resent_rejected_change_gets_the_same_answer) {
     schema_db t;
     auto s = t.open();
-    const auto dev = s->add_device("phone")->device_id;
+    const auto dev = s->add_device("phone", test::officer)->device_id;
     const auto bad = change(1, 1, {{"kind", std::string("complaint")}});
     const auto first = push(*s, dev, {bad});
     const auto again = push(*s, dev, {bad});
@@ -156,7 +160,7 @@ BOOST_AUTO_TEST_CASE(a_resent_rejected_change_gets_the_same_answer) {
 BOOST_AUTO_TEST_CASE(nfd_text_is_stored_as_nfc) {
     schema_db t;
     auto s = t.open();
-    const auto dev = s->add_device("phone")->device_id;
+    const auto dev = s->add_device("phone", test::officer)->device_id;
     auto p = good_petition();
     p["summary"] = std::string("Nguye\xCC\x82\xCC\x83n");  // NFD "Nguyễn"
     BOOST_TEST(push(*s, dev, {change(1, 1, p)}).results.at(0).status ==
@@ -169,7 +173,7 @@ BOOST_AUTO_TEST_CASE(nfd_text_is_stored_as_nfc) {
 BOOST_AUTO_TEST_CASE(without_a_schema_nothing_is_validated) {
     schema_db t;
     auto s = t.open(nullptr);
-    const auto dev = s->add_device("phone")->device_id;
+    const auto dev = s->add_device("phone", test::officer)->device_id;
     BOOST_TEST(
         push(*s, dev, {change(1, 1, {{"anything", true}}, "whatever")}).results.at(0).status ==
         sync::change_status::applied);

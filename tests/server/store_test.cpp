@@ -1,4 +1,6 @@
 // The SQLite store against the invariants of store.hpp (S1-S4) and the clock rule.
+#include "fixture.hpp"
+
 #include <sotay/store/sqlite_store.hpp>
 #include <sotay/sync/hlc.hpp>
 
@@ -25,7 +27,9 @@ struct temp_db {
     std::unique_ptr<store::store> open() const {
         store::sqlite_options o;
         o.now_ms = [] { return fixed_now; };
-        return store::open_sqlite_store(path(), o);
+        auto s = store::open_sqlite_store(path(), o);
+        test::seed(*s);
+        return s;
     }
 };
 
@@ -79,8 +83,8 @@ BOOST_AUTO_TEST_SUITE(sqlite_store)
 BOOST_AUTO_TEST_CASE(a_device_authenticates_only_with_its_own_token) {
     temp_db t;
     auto s = t.open();
-    auto a = s->add_device("phone A");
-    auto b = s->add_device("phone B");
+    auto a = s->add_device("phone A", test::officer);
+    auto b = s->add_device("phone B", test::officer);
     BOOST_REQUIRE(a.has_value() && b.has_value());
     BOOST_TEST(s->authenticate(a->device_id, a->token).has_value());
     auto wrong = s->authenticate(a->device_id, b->token);
@@ -94,7 +98,7 @@ BOOST_AUTO_TEST_CASE(applied_changes_survive_reopening_the_file) {  // S1
     std::string device;
     {
         auto s = t.open();
-        auto d = s->add_device("phone");
+        auto d = s->add_device("phone", test::officer);
         device = d->device_id;
         auto out = push_one(*s, device,
                             {petition(1, 1, 1000, 0, {{"status", sync::value{"received"}}}),
@@ -115,7 +119,7 @@ BOOST_AUTO_TEST_CASE(applied_changes_survive_reopening_the_file) {  // S1
 BOOST_AUTO_TEST_CASE(a_resend_gets_the_stored_answer_and_is_applied_once) {  // S2
     temp_db t;
     auto s = t.open();
-    auto d = s->add_device("phone");
+    auto d = s->add_device("phone", test::officer);
     const auto changes = std::vector{petition(1, 1, 1000, 0, {{"status", sync::value{"received"}}}),
                                      petition(2, 1, 1001, 1, {{"status", sync::value{"resolved"}}})};
     push_one(*s, d->device_id, {changes[0]});
@@ -130,7 +134,7 @@ BOOST_AUTO_TEST_CASE(a_resend_gets_the_stored_answer_and_is_applied_once) {  // 
 BOOST_AUTO_TEST_CASE(a_push_with_a_gap_is_refused_whole) {  // A2 through the store
     temp_db t;
     auto s = t.open();
-    auto d = s->add_device("phone");
+    auto d = s->add_device("phone", test::officer);
     auto out = push_one(*s, d->device_id, {petition(3, 1, 1000, 0, {})});
     BOOST_REQUIRE(out.refused.has_value());
     BOOST_TEST(out.refused->code == sync::errc::seq_gap);
@@ -142,7 +146,7 @@ BOOST_AUTO_TEST_CASE(a_push_with_a_gap_is_refused_whole) {  // A2 through the st
 BOOST_AUTO_TEST_CASE(a_rejected_change_is_kept_uses_its_seq_and_later_changes_flow) {  // S2
     temp_db t;
     auto s = t.open();
-    auto d = s->add_device("phone");
+    auto d = s->add_device("phone", test::officer);
     auto bad = petition(1, 1, 1000, 0, {});
     bad.record = "NOT-A-UUID";
     auto out = push_one(*s, d->device_id, {bad, petition(2, 2, 1001, 0, {})});
@@ -165,8 +169,8 @@ BOOST_AUTO_TEST_CASE(concurrent_edits_record_one_conflict_whatever_the_order) {
     for (bool a_first : {true, false}) {
         temp_db t;
         auto s = t.open();
-        auto a = s->add_device("A");
-        auto b = s->add_device("B");
+        auto a = s->add_device("A", test::officer);
+        auto b = s->add_device("B", test::officer);
         push_one(*s, a->device_id, {petition(1, 1, 1000, 0, {{"status", sync::value{"received"}}})});
         const auto ea = petition(2, 1, 2000, 1, {{"status", sync::value{"processing"}}});
         auto eb = petition(1, 1, 3000, 1, {{"status", sync::value{"resolved"}}});
@@ -189,7 +193,7 @@ BOOST_AUTO_TEST_CASE(one_write_commits_many_pushes_from_many_devices) {  // grou
     auto s = t.open();
     store::write_batch batch;
     for (int dev = 0; dev < 10; ++dev) {
-        auto d = s->add_device("phone " + std::to_string(dev));
+        auto d = s->add_device("phone " + std::to_string(dev), test::officer);
         std::vector<sync::change_msg> changes;
         for (int i = 0; i < 20; ++i)
             changes.push_back(petition(i + 1, dev * 100 + i, 1000 + i, 0,
@@ -212,7 +216,7 @@ BOOST_AUTO_TEST_CASE(one_write_commits_many_pushes_from_many_devices) {  // grou
 BOOST_AUTO_TEST_CASE(a_pull_sends_each_record_once_in_its_latest_state) {  // S3
     temp_db t;
     auto s = t.open();
-    auto d = s->add_device("phone");
+    auto d = s->add_device("phone", test::officer);
     push_one(*s, d->device_id, {petition(1, 1, 1000, 0, {{"status", sync::value{"received"}}}),
                                 petition(2, 2, 1001, 0, {}),
                                 petition(3, 1, 1002, 1, {{"status", sync::value{"resolved"}}})});
@@ -227,7 +231,7 @@ BOOST_AUTO_TEST_CASE(a_pull_sends_each_record_once_in_its_latest_state) {  // S3
 BOOST_AUTO_TEST_CASE(a_deleted_record_is_pulled_as_a_tombstone_without_fields) {
     temp_db t;
     auto s = t.open();
-    auto d = s->add_device("phone");
+    auto d = s->add_device("phone", test::officer);
     auto del = petition(2, 1, 1001, 1, {});
     del.del = true;
     push_one(*s, d->device_id,
@@ -241,8 +245,8 @@ BOOST_AUTO_TEST_CASE(a_deleted_record_is_pulled_as_a_tombstone_without_fields) {
 BOOST_AUTO_TEST_CASE(a_phone_set_to_2030_does_not_win_and_its_own_time_is_kept) {
     temp_db t;
     auto s = t.open();
-    auto wrong = s->add_device("phone in 2030");
-    auto right = s->add_device("phone on time");
+    auto wrong = s->add_device("phone in 2030", test::officer);
+    auto right = s->add_device("phone on time", test::officer);
     const std::int64_t four_years = 4LL * 365 * 86'400'000;
     push_one(*s, right->device_id,
              {petition(1, 1, fixed_now - 60'000, 0, {{"status", sync::value{"received"}}})});
@@ -262,8 +266,8 @@ BOOST_AUTO_TEST_CASE(a_phone_set_to_2030_does_not_win_and_its_own_time_is_kept) 
 BOOST_AUTO_TEST_CASE(a_phone_set_to_2015_is_not_silently_overruled) {
     temp_db t;
     auto s = t.open();
-    auto old = s->add_device("phone in 2015");
-    auto right = s->add_device("phone on time");
+    auto old = s->add_device("phone in 2015", test::officer);
+    auto right = s->add_device("phone on time", test::officer);
     const std::int64_t eleven_years = 11LL * 365 * 86'400'000;
     push_one(*s, right->device_id,
              {petition(1, 1, fixed_now - 60'000, 0, {{"status", sync::value{"received"}}})});

@@ -30,6 +30,10 @@ enum class errc : int {
     internal = 11,             // the server failed; the client should retry later
     not_ready = 12,            // a request before hello, or a second hello
     shutting_down = 13,        // the server is stopping; reconnect later
+    forbidden = 14,            // the user's role does not allow this (an auditor's push)
+    scope_changed = 15,        // the user was moved or the org tree changed: reconnect
+    not_found = 16,            // no such user, device, org unit or review item (HTTP API)
+    conflict = 17,             // conflicts with the current state (name taken, decided)
 };
 
 // "auth_failed", ... ; "internal" for a value out of range.

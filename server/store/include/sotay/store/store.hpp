@@ -17,20 +17,39 @@
 //       c sends every record changed after c exactly once, in its latest state.
 //   S4. A device's last_seq is the highest seq held durably; it never decreases except
 //       by restoring an older copy of the database.
+//   S5. Scope (issue 5): write() applies a change only if the device is not revoked, its
+//       user is enabled and may write records (access::permission::write_records), and
+//       both the org unit the change names and the record's current org unit (when it
+//       exists) lie in the subtree of the user's org unit, as the org tree stands at
+//       commit time. Otherwise the change is rejected (device_revoked, forbidden,
+//       out_of_scope) and kept like any rejected change (S2).
+//   S6. pull(scope, ...) returns only records whose current org unit is in scope, and in
+//       `evict` every record that a change in (after, next] moved from an org unit in
+//       scope to one outside it. A record that moved out and back in the same range is
+//       sent, not evicted.
+//   S7. security_epoch() grows whenever something that can end a session or change a
+//       scope is committed: a device revoked, a user disabled or moved, the org tree
+//       changed, a password reset. It is kept in the database, so a change made by
+//       sotay-admin in another process is seen by the server.
 //
 // Thread safety: write() must be called from one thread at a time (the server's commit
 // queue owns it). Every other member may be called from any thread concurrently with
 // write(): readers see the last committed state.
 #pragma once
 
+#include <sotay/access/org_tree.hpp>
+#include <sotay/access/roles.hpp>
 #include <sotay/sync/error.hpp>
 #include <sotay/sync/messages.hpp>
 
 #include <boost/system/result.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sotay::store {
@@ -48,9 +67,103 @@ struct device_info {
     std::string name;
     std::uint64_t last_seq = 0;
     bool revoked = false;
+    std::int64_t revoked_ms = 0;
     std::int64_t clock_offset_ms = 0;  // last measured server_time - client_time
     std::int64_t last_seen_ms = 0;     // server time of the last hello, 0 = never
     std::int64_t created_ms = 0;
+    // Its user (every device has one; devices made before users existed have user_id 0
+    // and are refused at hello with a request to enrol again).
+    std::int64_t user_id = 0;
+    std::string username;
+    access::role role = access::role::officer;
+    std::string org_unit;  // the user's org unit: the root of the device's scope
+    bool user_disabled = false;
+    // The highest server_seq the device said it holds (the `after` of its last pull).
+    std::uint64_t pulled_seq = 0;
+    // list_devices only: records in its scope changed after pulled_seq (what the server
+    // holds that the device has not received), and its changes kept in quarantine.
+    std::uint64_t pending_pull = 0;
+    std::uint64_t rejected = 0;
+};
+
+// Users ---------------------------------------------------------------------------------
+
+struct user_info {
+    std::int64_t id = 0;
+    std::string username;  // [a-z0-9._-], 2..64 bytes, unique
+    std::string display_name;
+    access::role role = access::role::officer;
+    std::string org_unit;  // root of the user's scope; must exist in the org tree
+    bool disabled = false;
+    bool has_password = false;  // false: no web login until a password is set
+    std::int64_t created_ms = 0;
+};
+
+struct new_user {
+    std::string username;
+    std::string display_name;
+    access::role role = access::role::officer;
+    std::string org_unit;
+    std::string password;  // empty = none yet (device-only users); else access::password_problem
+};
+
+// A browser's or script's login (HTTP API). The token goes into an HttpOnly cookie and
+// is stored hashed.
+struct web_session {
+    std::string token;  // shown once
+    std::int64_t expires_ms = 0;
+    user_info user;
+};
+
+// Enrollment ----------------------------------------------------------------------------
+
+struct enrollment_code {
+    std::string code;  // "ABCDE-FGHJK", shown once; stored hashed
+    std::string username;
+    std::int64_t expires_ms = 0;
+};
+
+struct enrolled_device {
+    new_device device;
+    user_info user;
+};
+
+// The org tree --------------------------------------------------------------------------
+
+// The tree as committed, with the version it has (1 for the first import, +1 for every
+// import that changed something; 0 = empty tree). Every version is kept so that a
+// device's cursor, which names the version it was issued under, can still be read.
+struct org_snapshot {
+    std::uint64_t version = 0;
+    std::shared_ptr<const access::org_tree> tree;  // never null
+};
+
+struct org_import_report {
+    bool applied = false;  // false: errors is not empty and nothing was written
+    std::vector<access::row_error> errors;
+    std::size_t added = 0;
+    std::size_t updated = 0;
+    std::size_t unchanged = 0;
+    std::uint64_t version = 0;  // the tree version after the import
+};
+
+// Scopes --------------------------------------------------------------------------------
+
+// Which records a reader may see: everything, or those whose org unit is one of `codes`
+// (a subtree: access::org_tree::subtree). Sorted codes make lookups binary searches.
+struct scope_filter {
+    bool everything = false;
+    std::vector<std::string> codes;  // sorted, unique
+
+    static scope_filter all() { return {true, {}}; }
+    static scope_filter of(std::vector<std::string> codes);  // sorts and dedups
+    bool contains(std::string_view code) const;
+};
+
+// The records a device that held scope `from` must drop when its scope becomes `to`.
+struct exit_page {
+    std::vector<std::string> records;  // record ids, ascending
+    bool more = false;
 };
 
 // A hello to record: the clock offset measured, kept with the device and in history.
@@ -85,10 +198,17 @@ struct push_outcome {
     std::vector<sync::change_result> results;
 };
 
+// A device pulled from cursor position `after`: it holds everything up to there.
+struct pull_mark {
+    std::string device_id;
+    std::uint64_t after = 0;
+};
+
 // Work for one transaction: the commit queue gathers the requests of many sessions.
 struct write_batch {
     std::vector<hello_record> hellos;
     std::vector<push_request> pushes;
+    std::vector<pull_mark> pulls;
 };
 
 struct write_outcome {
@@ -98,7 +218,8 @@ struct write_outcome {
 
 struct pull_page {
     std::vector<sync::record_msg> records;
-    std::uint64_t next = 0;  // server_seq to resume after
+    std::vector<std::string> evict;  // S6
+    std::uint64_t next = 0;          // server_seq to resume after
     bool more = false;
 };
 
@@ -115,6 +236,7 @@ struct logged_change {
     std::int64_t received_ms = 0;
     std::uint64_t server_seq = 0;  // 0 when rejected
     std::string status;            // "applied" or "rejected"
+    std::string username;          // the device's user at the time of listing
     std::string body_json;         // the change as received (JSON form)
     std::string result_json;       // the answer given
 };
@@ -135,23 +257,93 @@ class store {
 public:
     virtual ~store() = default;
 
-    // Devices -------------------------------------------------------------------
-    virtual result<new_device> add_device(const std::string& name) = 0;
-    // Checks a hello's credentials; on success returns the device (with last_seq).
-    // auth_failed for an unknown device or a wrong token; device_revoked.
+    // Errors of the administrative calls below: validation (a bad argument, with the
+    // field), not_found (no such user, device or org unit), conflict (a username taken,
+    // a code already used), auth_failed (wrong password or code), internal (storage).
+
+    // Org tree ------------------------------------------------------------------------
+    // Checks rows against the current tree (access::org_tree::merge) and, only if every
+    // row is valid, writes them in one transaction (T3, S7). Row errors are in the
+    // report, not the result's error.
+    virtual result<org_import_report> import_org(const std::vector<access::org_row>& rows) = 0;
+    virtual org_snapshot org_tree() = 0;  // cheap: a shared snapshot
+    // The tree as it was at `version`; nullopt for a version never committed.
+    virtual std::optional<org_snapshot> org_tree_at(std::uint64_t version) = 0;
+
+    // Users ---------------------------------------------------------------------------
+    virtual result<user_info> add_user(const new_user& u) = 0;
+    virtual result<user_info> find_user(const std::string& username) = 0;
+    virtual std::vector<user_info> list_users() = 0;
+    // Disabling ends the user's web sessions and (S7) their devices' connections.
+    virtual result<user_info> set_user_disabled(const std::string& username, bool disabled) = 0;
+    virtual result<user_info> move_user(const std::string& username, const std::string& org_unit) = 0;
+    virtual result<user_info> set_user_role(const std::string& username, access::role r) = 0;
+    // Sets (or resets) the password and ends the user's web sessions.
+    virtual result<void> set_password(const std::string& username, const std::string& password) = 0;
+    // auth_failed for an unknown user, a wrong password, no password or a disabled user
+    // (one message for all: a caller cannot probe which usernames exist).
+    virtual result<user_info> check_password(const std::string& username,
+                                             const std::string& password) = 0;
+
+    // Web sessions --------------------------------------------------------------------
+    virtual result<web_session> create_web_session(std::int64_t user_id,
+                                                   std::chrono::seconds ttl) = 0;
+    // auth_failed for an unknown or expired token or a disabled user.
+    virtual result<user_info> web_session_user(const std::string& token) = 0;
+    virtual void end_web_session(const std::string& token) = 0;
+
+    // Devices -------------------------------------------------------------------------
+    // Registers a device for a user directly (sotay-admin, tests, the demo); phones use
+    // enrollment codes.
+    virtual result<new_device> add_device(const std::string& name, const std::string& username) = 0;
+    // A one-time code for `username`, valid for `ttl`.
+    virtual result<enrollment_code> create_enrollment_code(const std::string& username,
+                                                           std::chrono::seconds ttl) = 0;
+    // Exchanges a code (as typed: access::normalize_enrollment_code) for a new device.
+    // auth_failed names why: unknown, already used, expired, user disabled.
+    virtual result<enrolled_device> enroll(const std::string& typed_code,
+                                           const std::string& device_name) = 0;
+    // Checks a hello's credentials; on success returns the device (with last_seq and its
+    // user). auth_failed for an unknown device, a wrong token or a device without a
+    // user; device_revoked for a revoked device or a disabled user.
     virtual result<device_info> authenticate(const std::string& device_id,
                                              const std::string& token) = 0;
-    virtual std::vector<device_info> list_devices() = 0;
+    // A device's current state without a token check (the server re-checks its open
+    // sessions with it when security_epoch() changes). not_found for an unknown id.
+    virtual result<device_info> device_access(const std::string& device_id) = 0;
+    // Revokes at once (S7). not_found; revoking twice is not an error.
+    virtual result<device_info> revoke_device(const std::string& device_id) = 0;
+    // Every device, with pending_pull and rejected filled in; `scope` limits the list
+    // to devices whose user's org unit is in it.
+    virtual std::vector<device_info> list_devices(const scope_filter& scope) = 0;
+    std::vector<device_info> list_devices() { return list_devices(scope_filter::all()); }
+    virtual std::uint64_t security_epoch() = 0;  // S7
 
     // Writes (one caller at a time; see S1) -----------------------------------------
     virtual result<write_outcome> write(const write_batch& batch) = 0;
 
     // Reads ---------------------------------------------------------------------
-    // Records changed after server_seq `after`, at most `limit`, oldest change first.
-    virtual result<pull_page> pull(std::uint64_t after, std::size_t limit) = 0;
+    // Records in scope changed after server_seq `after`, at most `limit`, oldest change
+    // first, and the evictions of S6.
+    virtual result<pull_page> pull(const scope_filter& scope, std::uint64_t after,
+                                   std::size_t limit) = 0;
+    result<pull_page> pull(std::uint64_t after, std::size_t limit) {
+        return pull(scope_filter::all(), after, limit);
+    }
+    // Records a device must drop when its scope changes from `from` to `to` (a user
+    // moved, the org tree changed): records whose current org unit is in `from` and not
+    // in `to`, plus records moved out of `from` by a change after server_seq
+    // `moved_after` whose current org unit is not in `to`. Ids after `after_record`
+    // (empty = from the start), ascending, at most `limit`.
+    virtual result<exit_page> scope_exits(const scope_filter& from, const scope_filter& to,
+                                          std::uint64_t moved_after,
+                                          const std::string& after_record,
+                                          std::size_t limit) = 0;
     virtual std::uint64_t head() = 0;
     virtual int schema_version() = 0;
     virtual std::vector<logged_change> change_log(const std::optional<std::string>& device_id) = 0;
+    // Rejected changes whose org unit (as sent) is in scope, newest first, at most limit.
+    virtual std::vector<logged_change> quarantine(const scope_filter& scope, std::size_t limit) = 0;
     virtual std::vector<conflict_row> conflicts() = 0;
 };
 

@@ -1,0 +1,232 @@
+// The SQLite store's class, shared by the files that implement it:
+//   sqlite_store.cpp    opening, migration, schema adoption, connections, meta values
+//   sqlite_write.cpp    write(): admission, S5 scope checks, merge, record moves (S6)
+//   sqlite_read.cpp     pull (S6), scope_exits, the change log, quarantine, conflicts
+//   sqlite_devices.cpp  devices, enrollment, authenticate, revoke (S7)
+//   sqlite_users.cpp    users, passwords, web sessions
+//   sqlite_org.cpp      the org tree: import, versions, the cached snapshot
+//
+// Connections: one writer connection, used under write_mutex_ by write() and the
+// administrative writes; a small pool of reader connections for everything else. WAL
+// mode lets readers run while the writer commits, so pulls never wait for a push.
+#pragma once
+
+#include <sotay/store/sqlite_store.hpp>
+#include <sotay/sync/ids.hpp>
+#include <sotay/sync/merge.hpp>
+#include <sotay/sync/record.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sotay::store::detail {
+
+using sync::errc;
+using sync::error_info;
+
+std::int64_t system_now_ms();
+
+// A TEXT or BLOB column without a copy; valid until the statement steps again.
+inline std::string_view text_of(const SQLite::Column& c) {
+    return {static_cast<const char*>(c.getBlob()), static_cast<std::size_t>(c.getBytes())};
+}
+
+inline std::string key_of(const sync::uuid_bytes& id) {
+    return std::string(reinterpret_cast<const char*>(id.data()), id.size());
+}
+
+// The codes as a JSON array, bound to `IN (SELECT value FROM json_each(?))`: one
+// parameter however large the subtree.
+std::string codes_json(const std::vector<std::string>& codes);
+
+// Error values of the administrative calls (store.hpp).
+inline error_info invalid(std::string field, std::string message) {
+    return {errc::validation, std::move(message), std::move(field)};
+}
+inline error_info not_found(std::string field, std::string message) {
+    return {errc::not_found, std::move(message), std::move(field)};
+}
+
+// The lifetime of a web session or an enrollment code: ten years at most, far beyond
+// any sensible one and far from overflowing milliseconds.
+inline std::optional<error_info> ttl_problem(std::chrono::seconds ttl) {
+    if (ttl.count() > 0 && ttl.count() <= 10LL * 365 * 86'400) return std::nullopt;
+    return invalid("ttl", "the lifetime must be positive and at most ten years");
+}
+
+// A device row as the write transaction sees and updates it, with its user's access.
+struct device_row {
+    std::int64_t id = 0;
+    std::uint64_t last_seq = 0;
+    sync::hlc last_hlc;
+    bool revoked = false;
+    bool has_user = false;
+    access::role role = access::role::officer;
+    std::string org_unit;  // the user's: root of the device's scope
+    bool user_disabled = false;
+    bool dirty = false;
+};
+
+// A record touched by the current transaction: written back once at the end.
+struct record_entry {
+    sync::record_state state;
+    std::uint64_t server_seq = 0;
+    bool dirty = false;
+};
+
+class checkpointer;
+void checkpoint_poke(checkpointer& c);  // after a commit: copy the WAL back, off this thread
+
+class sqlite_store final : public store {
+  public:
+    sqlite_store(std::string path, sqlite_options options);
+    ~sqlite_store() override;
+
+    // Org tree (sqlite_org.cpp)
+    result<org_import_report> import_org(const std::vector<access::org_row>& rows) override;
+    org_snapshot org_tree() override;
+    std::optional<org_snapshot> org_tree_at(std::uint64_t version) override;
+
+    // Users and web sessions (sqlite_users.cpp)
+    result<user_info> add_user(const new_user& u) override;
+    result<user_info> find_user(const std::string& username) override;
+    std::vector<user_info> list_users() override;
+    result<user_info> set_user_disabled(const std::string& username, bool disabled) override;
+    result<user_info> move_user(const std::string& username, const std::string& org_unit) override;
+    result<user_info> set_user_role(const std::string& username, access::role r) override;
+    result<void> set_password(const std::string& username, const std::string& password) override;
+    result<user_info> check_password(const std::string& username,
+                                     const std::string& password) override;
+    result<web_session> create_web_session(std::int64_t user_id, std::chrono::seconds ttl) override;
+    result<user_info> web_session_user(const std::string& token) override;
+    void end_web_session(const std::string& token) override;
+
+    // Devices (sqlite_devices.cpp)
+    result<new_device> add_device(const std::string& name, const std::string& username) override;
+    result<enrollment_code> create_enrollment_code(const std::string& username,
+                                                   std::chrono::seconds ttl) override;
+    result<enrolled_device> enroll(const std::string& typed_code,
+                                   const std::string& device_name) override;
+    result<device_info> authenticate(const std::string& device_id,
+                                     const std::string& token) override;
+    result<device_info> device_access(const std::string& device_id) override;
+    result<device_info> revoke_device(const std::string& device_id) override;
+    std::vector<device_info> list_devices(const scope_filter& scope) override;
+    std::uint64_t security_epoch() override;
+
+    // Writes (sqlite_write.cpp)
+    result<write_outcome> write(const write_batch& batch) override;
+
+    // Reads (sqlite_read.cpp)
+    result<pull_page> pull(const scope_filter& scope, std::uint64_t after,
+                           std::size_t limit) override;
+    result<exit_page> scope_exits(const scope_filter& from, const scope_filter& to,
+                                  std::uint64_t moved_after, const std::string& after_record,
+                                  std::size_t limit) override;
+    std::uint64_t head() override;
+    int schema_version() override;
+    std::vector<logged_change> change_log(const std::optional<std::string>& device_id) override;
+    std::vector<logged_change> quarantine(const scope_filter& scope, std::size_t limit) override;
+    std::vector<conflict_row> conflicts() override;
+
+  private:
+    // Connections (sqlite_store.cpp) ---------------------------------------------------
+    // A reader connection on loan; returned to the pool when the handle dies.
+    struct reader_deleter {
+        sqlite_store* owner;
+        void operator()(SQLite::Database* db) const;
+    };
+    using reader_handle = std::unique_ptr<SQLite::Database, reader_deleter>;
+    reader_handle borrow_reader();
+
+    error_info fail(const char* what, const std::exception& e);
+    static error_info auth_failed();
+
+    void migrate();
+    void adopt_schema(const schema::schema& s);
+
+    // meta values: '0' when absent. read_meta works on any connection (inside its
+    // transaction); watched_meta on a connection of its own, for the cheap polls of
+    // security_epoch() and org_tree(). bump_meta adds one, in the writer's transaction.
+    static std::uint64_t read_meta(SQLite::Database& db, const char* key);
+    std::uint64_t watched_meta(const char* key);
+    void bump_meta(const char* key);
+    std::int64_t now() const { return options_.now_ms(); }
+
+    // Org tree (sqlite_org.cpp) ----------------------------------------------------------
+    // The tree at `version`, read with `db` when not cached; nullopt if never committed.
+    std::optional<org_snapshot> snapshot_at(SQLite::Database& db, std::uint64_t version);
+    // The current tree as `db`'s transaction sees it.
+    org_snapshot current_org(SQLite::Database& db);
+
+    // Users (sqlite_users.cpp) -----------------------------------------------------------
+    // A user row in the writer's transaction; nullopt if no such username.
+    std::optional<user_info> writer_user(const std::string& username);
+    // The end of a user change: bumps security_epoch, re-reads the row, commits.
+    result<user_info> finish_user_change(SQLite::Transaction& tx, const std::string& username);
+    void end_user_sessions(std::int64_t user_id);
+
+    // Devices (sqlite_devices.cpp) -------------------------------------------------------
+    // Inserts a device for a user in the writer's open transaction.
+    new_device insert_device(const std::string& name, std::int64_t user_id);
+
+    // Writes (sqlite_write.cpp) ----------------------------------------------------------
+    void prepare_writer();
+    device_row* load_device(const std::string& device_id);
+    record_entry& load_record(const sync::uuid_bytes& id, const std::string& id_text);
+    void record_hello(const hello_record& h);
+    void record_pull(const pull_mark& m);
+    push_outcome apply_push(const push_request& p, std::int64_t now);
+    std::optional<error_info> push_denial(const device_row& d) const;
+    sync::change_result stored_answer(const device_row& d, const sync::change_msg& c);
+    sync::change_result apply_change(device_row& d, const push_request& p,
+                                     const sync::change_msg& c, const std::string* body,
+                                     const std::optional<error_info>* checked,
+                                     const std::optional<error_info>& denial, std::int64_t now);
+    std::optional<error_info> scope_check(const device_row& d, std::string_view org_unit,
+                                          bool current) const;
+    sync::conflict_info record_conflict(const device_row& d, const std::string& device_id,
+                                        const sync::change_msg& c, const sync::conflict& k,
+                                        std::int64_t now);
+    void insert_change(const device_row& d, const sync::change_msg& c, const std::string* body,
+                       const std::string& effective_text, std::int64_t now,
+                       std::uint64_t server_seq, const sync::change_result& res);
+    void flush();
+
+    std::string path_;
+    sqlite_options options_;
+
+    std::mutex write_mutex_;  // guards writer_, its statements and the caches below
+    SQLite::Database writer_;
+    std::unique_ptr<SQLite::Statement> sel_device_, upd_device_, sel_result_, ins_change_,
+        sel_record_, put_record_, ins_conflict_, ins_move_, upd_pulled_;
+    std::unordered_map<std::string, device_row> devices_;    // per transaction
+    std::unordered_map<std::string, record_entry> records_;  // per transaction
+    std::uint64_t head_ = 0;
+    std::shared_ptr<const access::org_tree> tree_;  // per transaction: the tree at commit
+
+    std::mutex readers_mutex_;
+    std::vector<std::unique_ptr<SQLite::Database>> readers_;
+
+    std::mutex watch_mutex_;  // guards watch_db_ and watch_q_
+    std::unique_ptr<SQLite::Database> watch_db_;
+    std::unique_ptr<SQLite::Statement> watch_q_;
+
+    std::mutex org_mutex_;  // guards org_current_ and org_cache_
+    org_snapshot org_current_;
+    std::map<std::uint64_t, org_snapshot> org_cache_;  // a few recent versions
+
+    std::unique_ptr<checkpointer> checkpoints_;  // after writer_: stops before it closes
+};
+
+}  // namespace sotay::store::detail

@@ -1,0 +1,305 @@
+// Format 2 migrates a format-1 file in place (store.hpp, sqlite_schema.hpp): the data is
+// kept, devices made before users existed are refused with a request to enrol again,
+// and the file then works like a new one. The format-1 file is built here from the
+// version-1 DDL exactly as released (git show b915b97:server/store/src/sqlite_schema.hpp),
+// with rows made the way the version-1 store made them.
+#include "fixture.hpp"
+
+#include <sotay/sync/ids.hpp>
+#include <sotay/sync/merge.hpp>
+#include <sotay/sync/record.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <set>
+#include <stdexcept>
+
+namespace {
+using namespace sotay;
+
+// The layout of store format 1, verbatim.
+constexpr const char* v1_ddl = R"SQL(
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+-- One row per device. `id` is an internal number that keys the change log compactly.
+CREATE TABLE IF NOT EXISTS devices (
+  id              INTEGER PRIMARY KEY,
+  device_id       TEXT NOT NULL UNIQUE,   -- the UUID the device sends in hello
+  name            TEXT NOT NULL,
+  token_hash      BLOB NOT NULL,          -- BLAKE2b-256 of the token (see sqlite_store.cpp)
+  created_ms      INTEGER NOT NULL,
+  revoked         INTEGER NOT NULL DEFAULT 0,
+  last_seq        INTEGER NOT NULL DEFAULT 0,    -- S4
+  last_hlc        TEXT NOT NULL DEFAULT '0:0',   -- last effective clock (clock rule C5)
+  clock_offset_ms INTEGER NOT NULL DEFAULT 0,    -- last measured server - device time
+  last_seen_ms    INTEGER NOT NULL DEFAULT 0
+);
+
+-- Current state of every record: the visible fields (sent as they are at catch-up) and
+-- the clocks of every register (for the merge); no value is stored twice.
+CREATE TABLE IF NOT EXISTS records (
+  id         BLOB PRIMARY KEY,   -- 16-byte UUID
+  type       TEXT NOT NULL,
+  org_unit   TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  deleted    INTEGER NOT NULL,
+  server_seq INTEGER NOT NULL,   -- S3: the last change applied to it
+  fields     TEXT NOT NULL,      -- JSON object of visible fields
+  clocks     TEXT NOT NULL       -- sotay::sync::encode_clocks
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS records_by_seq ON records(server_seq);
+
+-- Every change received, applied or rejected, never rewritten (S2).
+CREATE TABLE IF NOT EXISTS changes (
+  device        INTEGER NOT NULL REFERENCES devices(id),
+  seq           INTEGER NOT NULL,
+  record        TEXT NOT NULL,     -- as sent (may be malformed when rejected)
+  type          TEXT NOT NULL,
+  org_unit      TEXT NOT NULL,
+  base          INTEGER NOT NULL,
+  device_hlc    TEXT NOT NULL,     -- the device's own clock, kept for history
+  effective_hlc TEXT NOT NULL,     -- the clock the merge used ('' when rejected)
+  received_ms   INTEGER NOT NULL,  -- server receive time
+  server_seq    INTEGER,           -- NULL when rejected
+  status        INTEGER NOT NULL,  -- sotay::sync::change_status
+  body          TEXT NOT NULL,     -- the change as received, JSON
+  result        TEXT NOT NULL,     -- the answer given, JSON
+  PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+
+-- Concurrent edits recorded for review (issue 6 grows this into the review queue).
+CREATE TABLE IF NOT EXISTS conflicts (
+  id             INTEGER PRIMARY KEY,
+  record         TEXT NOT NULL,
+  field          TEXT NOT NULL,
+  winner_device  TEXT NOT NULL,
+  loser_device   TEXT NOT NULL,
+  kept           TEXT NOT NULL,   -- JSON value
+  other          TEXT NOT NULL,   -- JSON value of the side that lost
+  change_device  INTEGER NOT NULL,
+  change_seq     INTEGER NOT NULL,
+  created_ms     INTEGER NOT NULL,
+  state          TEXT NOT NULL DEFAULT 'open'
+);
+CREATE INDEX IF NOT EXISTS conflicts_by_record ON conflicts(record);
+
+-- Every hello: the clock offset measured (clock rule C1), for history.
+CREATE TABLE IF NOT EXISTS hellos (
+  device       INTEGER NOT NULL REFERENCES devices(id),
+  server_ms    INTEGER NOT NULL,
+  client_ms    INTEGER NOT NULL,
+  offset_ms    INTEGER NOT NULL
+);
+)SQL";
+;
+
+// A raw connection: the test writes and inspects the file below the store's interface.
+class raw_db {
+  public:
+    explicit raw_db(const std::string& path) {
+        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open");
+    }
+    ~raw_db() { sqlite3_close(db_); }
+    raw_db(const raw_db&) = delete;
+    raw_db& operator=(const raw_db&) = delete;
+
+    void exec(const std::string& sql) {
+        char* err = nullptr;
+        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+            const std::string m = err != nullptr ? err : "?";
+            sqlite3_free(err);
+            throw std::runtime_error(m + " in: " + sql);
+        }
+    }
+    // Runs a statement with text/blob parameters (a blob is passed as std::string with
+    // is_blob), returning the first column of the first row as text ("" if none).
+    std::string one(const std::string& sql,
+                    const std::vector<std::pair<std::string, bool>>& params = {}) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+            throw std::runtime_error(std::string(sqlite3_errmsg(db_)) + " in: " + sql);
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const auto& [v, blob] = params[i];
+            const int at = static_cast<int>(i) + 1;
+            if (blob) {
+                sqlite3_bind_blob(st, at, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+            } else {
+                sqlite3_bind_text(st, at, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+            }
+        }
+        std::string out;
+        const int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw std::runtime_error("step failed: " + sql);
+        return out;
+    }
+
+  private:
+    sqlite3* db_ = nullptr;
+};
+
+// Version 1's token hash: BLAKE2b-256 of the token text, unkeyed.
+std::string v1_token_hash(const std::string& token) {
+    std::array<unsigned char, 32> h{};
+    crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(token.data()),
+                       token.size(), nullptr, 0);
+    return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+constexpr const char* v1_device = "0190f5a2-0000-7000-8000-000000000001";
+constexpr const char* v1_token =
+    "djEtdG9rZW4tb2YtYS12ZXJzaW9uLTEtZGV2aWNlLTMyYg";  // base64url, as v1 made
+
+// A format-1 file with one device, one record (LS.TP.P1, two fields) and its change.
+void make_v1_file(const std::string& path) {
+    raw_db db(path);
+    db.exec("PRAGMA page_size=16384");
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec(v1_ddl);
+    db.exec(
+        "INSERT INTO meta(key, value) VALUES('store_format', '1'), ('head', '1'), "
+        "('schema_version', '1')");
+    db.one(
+        "INSERT INTO devices(device_id, name, token_hash, created_ms, last_seq, last_hlc) "
+        "VALUES(?, 'phone from v1', ?, 1700000000000, 1, '1700000000000:0')",
+        {{v1_device, false}, {v1_token_hash(v1_token), true}});
+
+    sync::record_state r;
+    sync::change c{test::record_id(1),
+                   "petition",
+                   "LS.TP.P1",
+                   v1_device,
+                   1,
+                   {1'700'000'000'000ULL, 0},
+                   0,
+                   {{"status", sync::value{"received"}}, {"summary", sync::value{"Đơn thư cũ"}}},
+                   false};
+    BOOST_REQUIRE(sync::apply(r, c).has_value());
+    const auto id = sync::parse_uuid(test::record_id(1));
+    db.one(
+        "INSERT INTO records(id, type, org_unit, version, deleted, server_seq, fields, clocks) "
+        "VALUES(?, 'petition', 'LS.TP.P1', 1, 0, 1, ?, ?)",
+        {{std::string(reinterpret_cast<const char*>(id->data()), id->size()), true},
+         {sync::encode_fields_json(r.visible_fields()), false},
+         {sync::encode_clocks(r), false}});
+    db.exec(
+        "INSERT INTO changes(device, seq, record, type, org_unit, base, device_hlc, "
+        "effective_hlc, received_ms, server_seq, status, body, result) VALUES(1, 1, '" +
+        test::record_id(1) +
+        "', 'petition', 'LS.TP.P1', 0, '1700000000000:0', '1700000000000:0', "
+        "1700000000000, 1, 0, '{}', '{\"seq\":1,\"status\":\"applied\"}')");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store_migration)
+
+BOOST_AUTO_TEST_CASE(a_format_1_file_opens_as_format_2_and_keeps_its_data) {
+    test::store_env env;
+    make_v1_file(env.dir.path());
+    auto s = env.open(false);
+    {
+        raw_db raw(env.dir.path());
+        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "2");
+        for (const char* table : {"org_units", "org_versions", "users", "enrollment_codes",
+                                  "web_sessions", "record_moves"}) {
+            BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                               "name = ?",
+                               {{table, false}}) == "1",
+                       table);
+        }
+        BOOST_TEST(
+            raw.one("SELECT count(*) FROM sqlite_master WHERE name = 'records_by_seq_org'") == "1");
+        BOOST_TEST(raw.one("SELECT user_id IS NULL FROM devices") == "1");
+    }
+    BOOST_TEST(s->head() == 1u);
+    const auto page = s->pull(0, 10);
+    BOOST_REQUIRE(page->records.size() == 1u);
+    BOOST_TEST((page->records[0].fields.at("summary") == sync::value{"Đơn thư cũ"}));
+    const auto log = s->change_log(std::nullopt);
+    BOOST_REQUIRE(log.size() == 1u);
+    BOOST_TEST(log[0].username == "");
+    const auto devices = s->list_devices();
+    BOOST_REQUIRE(devices.size() == 1u);
+    BOOST_TEST(devices[0].user_id == 0);
+    BOOST_TEST(devices[0].last_seq == 1u);
+    BOOST_TEST(s->security_epoch() == 0u);
+    BOOST_TEST(s->org_tree().version == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_device_from_before_users_is_asked_to_enrol_again) {
+    test::store_env env;
+    make_v1_file(env.dir.path());
+    auto s = env.open(true);
+    // Its token still matches (the same hash construction), so it is told why.
+    const auto a = s->authenticate(v1_device, v1_token);
+    BOOST_REQUIRE(a.has_error());
+    BOOST_TEST(a.error().code == sync::errc::auth_failed);
+    BOOST_TEST(a.error().message.find("registered before users existed; enrol it again") !=
+               std::string::npos);
+    const auto wrong = s->authenticate(v1_device, "some-other-token");
+    BOOST_REQUIRE(wrong.has_error());
+    BOOST_TEST(wrong.error().message.find("before users") == std::string::npos);
+    // A push that reaches the writer anyway is rejected and kept.
+    const auto out = test::push(*s, v1_device, {test::change_in(2, 2, "LS.TP.P1")});
+    BOOST_REQUIRE(out.results.size() == 1u);
+    BOOST_TEST(out.results[0].status == sync::change_status::rejected);
+    BOOST_TEST(out.results[0].error->code == sync::errc::device_revoked);
+    BOOST_TEST(s->head() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_migrated_file_works_like_a_new_one) {
+    test::store_env env;
+    make_v1_file(env.dir.path());
+    {
+        auto s = env.open(true);  // imports the tree, adds the officer
+        raw_db raw(env.dir.path());
+        BOOST_TEST(raw.one("SELECT count(*) FROM org_units") == "6");
+        BOOST_TEST(raw.one("SELECT version FROM org_versions") == "1");
+        BOOST_TEST(raw.one("SELECT parent FROM org_units WHERE code = 'LS.TP.P1'") == "LS.TP");
+        const auto dev = test::add_device(*s, test::officer);
+        // An edit of the record written under format 1 merges with its stored clocks.
+        const auto out = test::push(
+            *s, dev, {test::change_in(1, 1, "LS.TP.P2", {{"status", sync::value{"resolved"}}}, 1)});
+        BOOST_TEST(out.results.at(0).status == sync::change_status::applied);
+    }
+    auto s = env.open(false);  // reopening a format-2 file migrates nothing
+    const auto tp = test::subtree(*s, "LS.TP");
+    const auto page = s->pull(tp, 0, 10);
+    BOOST_REQUIRE(page->records.size() == 1u);
+    const auto& r = page->records[0];
+    BOOST_TEST(r.version == 2u);
+    BOOST_TEST(r.org_unit == "LS.TP.P2");
+    BOOST_TEST((r.fields.at("status") == sync::value{"resolved"}));
+    BOOST_TEST((r.fields.at("summary") == sync::value{"Đơn thư cũ"}));
+    // The move was recorded: a reader of LS.TP.P1 alone is told to drop the record.
+    const auto p1 = s->pull(store::scope_filter::of({"LS.TP.P1"}), 1, 10);
+    BOOST_TEST(p1->evict == std::vector<std::string>{test::record_id(1)});
+}
+
+BOOST_AUTO_TEST_CASE(a_file_of_a_newer_format_is_refused_with_the_reason) {
+    test::store_env env;
+    { auto s = env.open(false); }
+    {
+        raw_db raw(env.dir.path());
+        raw.exec("UPDATE meta SET value = '3' WHERE key = 'store_format'");
+    }
+    std::string message;
+    try {
+        env.open(false);
+    } catch (const std::exception& e) {
+        message = e.what();
+    }
+    BOOST_TEST(message.find("store format 3 is newer") != std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -9,7 +9,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace sotay::server {
 
@@ -25,9 +27,17 @@ struct server_config {
     // a phone back from days offline still resends its backlog in a few round trips.
     std::size_t max_changes_per_push = 1000;
 
-    // Body of a plain HTTP request. The server only serves GET /healthz and the upgrade,
-    // neither of which has a body: 8 KiB refuses anything else early.
+    // Body of an HTTP request outside /api: GET /healthz and the upgrade have none, so
+    // 8 KiB refuses anything else early.
     std::size_t max_http_body = 8 * 1024;
+
+    // Body of an /api request (JSON: a login, a user, an enrollment): 64 KiB is a hundred
+    // times the largest of them and still small enough to buffer per connection.
+    std::size_t max_api_body = 64 * 1024;
+
+    // Body of POST /api/v1/org/import, the org tree as CSV: a province of about 10,000
+    // units at some 100 bytes a row is 1 MiB; 4 MiB leaves room for long names.
+    std::size_t max_org_import_body = 4 * 1024 * 1024;
 
     // WebSocket opening and closing handshakes. 10 s is generous for a slow 2G link
     // yet frees a half-open connection's slot quickly.
@@ -40,7 +50,12 @@ struct server_config {
 
     // Reading one HTTP request (headers and body). Same reasoning as the handshake:
     // long enough for a slow link, short enough that an idle keep-alive socket goes.
+    // Also the TLS handshake's bound (it comes before the request).
     std::chrono::seconds http_read_timeout{10};
+
+    // Reading the body of an org import: 4 MiB over a 3G link at about 50 KB/s takes
+    // 80 s; an administrator's upload is not cut off half-way.
+    std::chrono::seconds org_import_timeout{120};
 
     // Messages waiting to be written to one client, counting pushes still being
     // committed (each will produce one answer). 64 lets a client pipeline pushes and
@@ -65,6 +80,27 @@ struct server_config {
     // server stops anyway. Below systemd's default 90 s stop timeout, above the time a
     // full batch takes to commit even on a slow disk.
     std::chrono::seconds shutdown_grace{30};
+
+    // How often the server reads store::security_epoch() (S7). A revoked device or a
+    // moved user loses its open connection within this (plus one check per session);
+    // 250 ms is one indexed read of one row, invisible in the server's load.
+    std::chrono::milliseconds security_poll_interval{250};
+
+    // TLS: with both files set every connection is TLS (https://, wss://); without them
+    // plain HTTP and ws://, for loopback and development. PEM files: the certificate
+    // chain (leaf first) and its private key.
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    bool tls() const { return !tls_cert_file.empty(); }
+
+    // Origins besides the server's own that browsers may call /api and /sync from
+    // ("https://admin.example", lowercase, no path): --allow-origin. A request without
+    // an Origin header (a native app, a script) is not affected.
+    std::vector<std::string> allowed_origins;
+
+    // The text of docs/openapi.json, served at GET /api/v1/openapi.json (main.cpp sets
+    // it from api::openapi_document(); empty in tests that do not need it).
+    std::string openapi_json;
 
     // The record schema served to devices (get_schema); the store validates with the same
     // one. Null only in tests that start a server without a schema.

@@ -42,16 +42,27 @@ void hub::notify(std::uint64_t head) {
 }
 
 void hub::shutdown() {
-    std::vector<std::weak_ptr<hub_member>> targets;
     {
         std::lock_guard lock(mu_);
         shutting_down_ = true;
-        targets.reserve(members_.size());
-        for (const auto& [key, weak] : members_) targets.push_back(weak);
     }
-    for (const auto& weak : targets) {
+    for (const auto& weak : members()) {
         if (auto m = weak.lock()) m->on_shutdown();
     }
+}
+
+void hub::security_changed() {
+    for (const auto& weak : members()) {
+        if (auto m = weak.lock()) m->on_security_change();
+    }
+}
+
+std::vector<std::weak_ptr<hub_member>> hub::members() const {
+    std::vector<std::weak_ptr<hub_member>> targets;
+    std::lock_guard lock(mu_);
+    targets.reserve(members_.size());
+    for (const auto& [key, weak] : members_) targets.push_back(weak);
+    return targets;
 }
 
 std::size_t hub::size() const {

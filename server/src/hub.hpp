@@ -1,7 +1,8 @@
 // The hub: fan-out from the commit queue to the WebSocket sessions.
 //
 // Two lists, both of weak pointers keyed by the member's address:
-//   - members: every open WebSocket session; shutdown() tells each one to finish.
+//   - members: every open WebSocket session; shutdown() tells each one to finish, and
+//              security_changed() to re-check its device's access (store.hpp S7).
 //   - live:    the sessions with a live pull; notify(head) tells each one that new
 //              changes were committed up to server_seq `head`.
 // The lists are copied under the mutex and the members are called outside it, so a
@@ -15,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace sotay::server {
 
@@ -26,6 +28,9 @@ public:
     virtual void on_head(std::uint64_t head) = 0;
     // The server is stopping: finish what was submitted, then close (going away).
     virtual void on_shutdown() = 0;
+    // store::security_epoch() moved: a device may have been revoked, a user disabled or
+    // moved, the org tree changed. Re-read this session's access and scope.
+    virtual void on_security_change() = 0;
 };
 
 class hub {
@@ -46,11 +51,17 @@ public:
     // Marks the hub as shutting down and calls on_shutdown() on every member.
     void shutdown();
 
+    // Calls on_security_change() on every member, outside the lock.
+    void security_changed();
+
     // Open sessions (joined and not yet left).
     std::size_t size() const;
     std::size_t live_count() const;
 
 private:
+    // A copy of the members list, taken under the lock.
+    std::vector<std::weak_ptr<hub_member>> members() const;
+
     mutable std::mutex mu_;
     std::unordered_map<const hub_member*, std::weak_ptr<hub_member>> members_;
     std::unordered_map<const hub_member*, std::weak_ptr<hub_member>> live_;

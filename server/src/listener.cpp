@@ -50,7 +50,12 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
     if (stopped_ || ec == net::error::operation_aborted) return;
     if (ec) return fail(ec, "accept");
 
-    std::make_shared<http_session>(std::move(socket), services_)->run();
+    // With a TLS context every connection is TLS: one port, https:// and wss:// only.
+    if (services_.tls != nullptr) {
+        std::make_shared<basic_http_session<tls_stream>>(std::move(socket), services_)->run();
+    } else {
+        std::make_shared<basic_http_session<plain_stream>>(std::move(socket), services_)->run();
+    }
     do_accept();
 }
 

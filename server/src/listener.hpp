@@ -1,9 +1,10 @@
-// Accepts TCP connections and starts an http_session on each, every socket on its own
-// strand. Stops when stop() is called (the acceptor closes; open sessions carry on).
+// Accepts TCP connections and starts an http_session on each (over TLS when the server
+// has a TLS context), every socket on its own strand. Stops when stop() is called (the
+// acceptor closes; open sessions carry on).
 #pragma once
 
 #include "net.hpp"
-#include "ws_session.hpp"
+#include "services.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 

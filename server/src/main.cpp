@@ -2,6 +2,12 @@
 //
 //   sotay-server --db PATH --listen HOST:PORT [--threads N] [--log-level info]
 //                [--max-message-bytes N] [--schema PATH] [--allow-incompatible-schema]
+//                [--tls-cert PEM --tls-key PEM] [--allow-origin ORIGIN]...
+//
+// TLS: with --tls-cert and --tls-key (both or neither) every connection is TLS, serving
+// https:// and wss://; without them plain HTTP and ws://, with a warning unless the
+// address is loopback. --allow-origin (repeatable) names a web origin besides the
+// server's own that browsers may call /api and /sync from.
 //
 // The record schema: --schema PATH, else $SOTAY_SCHEMA, else default.json next to the
 // executable (the build copies schema/default.json there). A schema that does not load,
@@ -12,7 +18,9 @@
 // free one) to stdout once it accepts connections; logs go to stderr.
 // Exit status: 0 after a graceful shutdown (SIGTERM/SIGINT), 1 if the store cannot be
 // opened or the address cannot be bound, 2 for bad flags.
+#include "api/openapi.hpp"
 #include "config.hpp"
+#include "origin.hpp"
 #include "server.hpp"
 
 #include <sotay/schema/schema.hpp>
@@ -31,6 +39,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace po = boost::program_options;
 using namespace sotay;
@@ -99,6 +108,7 @@ int main(int argc, char** argv) {
     unsigned threads = config.threads;
     std::size_t max_message_bytes = config.max_message_bytes;
     std::string schema_path;
+    std::vector<std::string> origins;
 
     bool allow_incompatible = false;
     po::options_description options("Options");
@@ -114,7 +124,13 @@ int main(int argc, char** argv) {
         ("schema", po::value(&schema_path),
          "record schema file (default: $SOTAY_SCHEMA, else default.json next to the program)")
         ("allow-incompatible-schema",
-         "start even if the schema drops or tightens what the last one allowed");
+         "start even if the schema drops or tightens what the last one allowed")
+        ("tls-cert", po::value(&config.tls_cert_file),
+         "PEM certificate chain: serve https:// and wss:// only (needs --tls-key)")
+        ("tls-key", po::value(&config.tls_key_file), "PEM private key of --tls-cert")
+        ("allow-origin", po::value(&origins)->composing(),
+         "a web origin (https://host[:port]) besides the server's own that browsers may "
+         "call /api and /sync from; repeatable");
 
     try {
         po::variables_map vm;
@@ -139,8 +155,21 @@ int main(int argc, char** argv) {
     if (max_message_bytes < 1024) {
         return usage_error("--max-message-bytes must be at least 1024", options);
     }
+    if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+        return usage_error("--tls-cert and --tls-key go together", options);
+    }
+    for (const auto& origin : origins) {
+        const auto canonical = server::normalize_origin(origin);
+        if (!canonical) {
+            return usage_error(
+                "--allow-origin must be http(s)://host[:port] without a path, got '" + origin + "'",
+                options);
+        }
+        config.allowed_origins.push_back(*canonical);
+    }
     config.threads = threads;
     config.max_message_bytes = max_message_bytes;
+    config.openapi_json = std::string(server::api::openapi_document());
 
     auto logger = spdlog::stderr_color_mt("sotay");
     spdlog::set_default_logger(logger);
@@ -173,7 +202,8 @@ int main(int argc, char** argv) {
         server::server srv(config, std::move(db), *endpoint);
         // The one line on stdout: scripts and tests wait for it to learn the port.
         std::cout << "listening on " << endpoint_text(srv.local_endpoint()) << std::endl;
-        spdlog::info("serving {} with {} threads, schema {} version {}", db_path, config.threads,
+        spdlog::info("serving {} with {} threads over {}, schema {} version {}", db_path,
+                     config.threads, config.tls() ? "TLS (https://, wss://)" : "plain HTTP",
                      schema_path, config.schema->version);
         return srv.run();
     } catch (const std::exception& e) {

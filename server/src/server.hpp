@@ -1,4 +1,5 @@
-// The server: the io_context and its threads, the listener, the commit queue and the hub.
+// The server: the io_context and its threads, the listener, the commit queue, the hub,
+// the TLS context and what the HTTP API shares (its settings and rate limiters).
 //
 // Shutdown (first SIGTERM or SIGINT, or request_stop()):
 //   1. the listener stops accepting;
@@ -8,15 +9,22 @@
 //      stops; the commit queue then writes what is still queued and joins;
 //   4. run() returns 0.
 // A second signal ends the process at once (exit status 128 + signal number).
+//
+// Security changes (store.hpp S7): every config.security_poll_interval the server reads
+// store::security_epoch(); when it moved (a device revoked, a user disabled or moved, the
+// org tree re-imported; by this process or by sotay-admin), every session re-checks its
+// device (ws_session.hpp W7).
 #pragma once
 
+#include "api/api.hpp"
 #include "commit_queue.hpp"
 #include "config.hpp"
 #include "hub.hpp"
 #include "listener.hpp"
 #include "net.hpp"
-#include "ws_session.hpp"
+#include "services.hpp"
 
+#include <sotay/access/rate_limit.hpp>
 #include <sotay/store/store.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -24,14 +32,23 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace sotay::server {
 
+// A TLS server context for config's certificate and key: TLS 1.2 and later only.
+// Throws std::runtime_error naming the file when either cannot be loaded or they do not
+// belong together.
+ssl::context make_tls_context(const server_config& config);
+
 class server {
 public:
-    // Takes the store, starts the commit queue's writer and binds the listening socket
-    // (throws boost::system::system_error if it cannot). Nothing is served before run().
+    // Takes the store, loads the TLS files (if configured), starts the commit queue's
+    // writer and binds the listening socket. Throws boost::system::system_error if it
+    // cannot bind, std::runtime_error if the TLS files do not load. Nothing is served
+    // before run().
     server(server_config config, std::unique_ptr<store::store> db, const tcp::endpoint& endpoint);
     ~server();
 
@@ -52,22 +69,31 @@ private:
     void on_signal(error_code ec, int signo);
     void begin_shutdown();
     void wait_for_sessions();
+    void poll_security();
     void run_io();
 
     // Declaration order is destruction order reversed: sessions (destroyed with the
-    // io_context's pending handlers) use the hub, the queue and the store.
+    // io_context's pending handlers) use the hub, the queue, the store, the API's
+    // pieces and the TLS context.
     server_config config_;
     std::unique_ptr<store::store> db_;
     hub hub_;
     commit_queue queue_;
+    access::rate_limiter login_limiter_;
+    access::rate_limiter enroll_limiter_;
+    api_settings api_settings_;
+    api_context api_;
+    std::optional<ssl::context> tls_;
     net::io_context ioc_;
     session_services services_;
-    net::strand<net::io_context::executor_type> control_;  // signals and shutdown
+    net::strand<net::io_context::executor_type> control_;  // signals, shutdown, polling
     std::shared_ptr<listener> listener_;
     net::signal_set signals_;
     net::steady_timer shutdown_timer_;
+    net::steady_timer security_timer_;
     std::chrono::steady_clock::time_point shutdown_deadline_;
-    bool shutting_down_ = false;  // on control_
+    std::uint64_t security_epoch_ = 0;  // on control_
+    bool shutting_down_ = false;        // on control_
 };
 
 }  // namespace sotay::server

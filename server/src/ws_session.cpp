@@ -1,13 +1,14 @@
 #include "ws_session.hpp"
 
+#include <sotay/schema/schema.hpp>
 #include <sotay/sync/log_codec.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <exception>
+#include <stdexcept>
 #include <utility>
 
 namespace sotay::server {
@@ -19,34 +20,23 @@ std::int64_t now_ms() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-constexpr std::string_view cursor_prefix = "c1.";
+bool same_scope(const store::scope_filter& a, const store::scope_filter& b) {
+    return a.everything == b.everything && a.codes == b.codes;
+}
+
+// The scope of a user rooted at `root` in `tree`: the root's subtree (empty if the root
+// is not in the tree: such a user sees nothing).
+store::scope_filter scope_of(const store::org_snapshot& tree, const std::string& root) {
+    return store::scope_filter::of(tree.tree->subtree(root));
+}
 
 }  // namespace
 
-std::string format_cursor(std::uint64_t after) {
-    return std::string(cursor_prefix) + std::to_string(after);
-}
-
-std::optional<std::uint64_t> parse_cursor(std::string_view text) {
-    if (!text.starts_with(cursor_prefix)) return std::nullopt;
-    text.remove_prefix(cursor_prefix.size());
-    // Digits only: from_chars alone would accept what follows a valid prefix.
-    if (text.empty() || !std::all_of(text.begin(), text.end(),
-                                     [](char c) { return c >= '0' && c <= '9'; })) {
-        return std::nullopt;
-    }
-    std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return v;
-}
-
-ws_session::ws_session(tcp::socket&& socket, const session_services& services,
+ws_session::ws_session(net::any_io_executor strand, const session_services& services,
                        sync::wire_format format, std::string remote)
-    : strand_(socket.get_executor()),
-      ws_(std::move(socket)),
-      services_(services),
+    : services_(services),
       format_(format),
+      strand_(std::move(strand)),
       remote_(std::move(remote)),
       close_timer_(strand_) {
     limits_.max_changes = services_.config.max_changes_per_push;
@@ -62,31 +52,10 @@ ws_session::~ws_session() {
 // Asynchronous chain -------------------------------------------------------------------
 
 void ws_session::run(http::request<http::string_body> req) {
-    // Listed before the handshake so a shutdown waits for this session too.
-    if (!services_.fanout.join(shared_from_this())) shutting_down_ = true;
-
-    // The HTTP read timeout no longer applies: the websocket stream has its own.
-    beast::get_lowest_layer(ws_).expires_never();
-    const auto& cfg = services_.config;
-    ws_.set_option(websocket::stream_base::timeout{
-        cfg.handshake_timeout, cfg.idle_timeout, /*keep_alive_pings=*/true});
-    ws_.read_message_max(cfg.max_message_bytes);
-    const std::string_view proto = format_ == sync::wire_format::binary
-                                       ? sync::subprotocol_binary
-                                       : sync::subprotocol_json;
-    ws_.set_option(websocket::stream_base::decorator([proto](websocket::response_type& res) {
-        res.set(http::field::server, "sotay");
-        res.set(http::field::sec_websocket_protocol, proto);
-    }));
-    // The contract says one message per frame: no fragmentation of what we send.
-    ws_.auto_fragment(false);
-    // Frames carry text for JSON, bytes for the binary subprotocol.
-    if (format_ == sync::wire_format::binary) {
-        ws_.binary(true);
-    } else {
-        ws_.text(true);
-    }
-    ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+    // Listed before the handshake so a shutdown (or a revocation) reaches this session.
+    const bool accepted = services_.fanout.join(shared_from_this());
+    start_accept(req);
+    if (!accepted) on_shutdown();
 }
 
 void ws_session::on_accept(error_code ec) {
@@ -98,13 +67,11 @@ void ws_session::on_accept(error_code ec) {
                                                       : sync::subprotocol_json);
     state_ = state::awaiting_hello;
     do_read();
-    // A shutdown that began during the handshake closes the session now.
-    if (shutting_down_) maybe_close_for_shutdown();
+    // An ending that began during the handshake closes the session now.
+    maybe_end();
 }
 
-void ws_session::do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
-}
+void ws_session::do_read() { start_read(buffer_); }
 
 void ws_session::on_read(error_code ec, std::size_t) {
     // Expected ends first: the peer's close, an oversized message (Beast has already
@@ -116,7 +83,7 @@ void ws_session::on_read(error_code ec, std::size_t) {
     if (ec == beast::error::timeout) return finish("idle timeout");
     if (ec) return fail(ec, "read");
 
-    const bool frame_matches = ws_.got_text() == (format_ == sync::wire_format::json);
+    const bool frame_matches = got_text() == (format_ == sync::wire_format::json);
     const std::string_view bytes(static_cast<const char*>(buffer_.data().data()),
                                  buffer_.size());
     try {
@@ -151,14 +118,9 @@ void ws_session::on_read(error_code ec, std::size_t) {
 void ws_session::do_write() {
     if (queue_.empty() || writing_) return;
     writing_ = true;
-    outgoing& next = queue_.front();
-    if (next.close) {
-        ws_.async_close(*next.close,
-                        beast::bind_front_handler(&ws_session::on_close, shared_from_this()));
-        return;
-    }
-    ws_.async_write(net::buffer(next.bytes),
-                    beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+    const outgoing& next = queue_.front();
+    if (next.close) return start_close(*next.close);
+    start_write(net::buffer(next.bytes));
 }
 
 void ws_session::on_write(error_code ec, std::size_t) {
@@ -232,6 +194,10 @@ void ws_session::handle_hello(const sync::hello_msg& m) {
         return send_error(std::nullopt, sync::errc::not_ready,
                           "hello was already accepted on this connection");
     }
+    if (ending_) {
+        // The session is already closing (shutdown during the handshake).
+        return send_error(std::nullopt, ending_->code, ending_->message);
+    }
     if (m.protocol != sync::protocol_version) {
         spdlog::info("{}: hello refused: protocol {}", remote_, m.protocol);
         send_error(std::nullopt, sync::errc::protocol_unsupported,
@@ -253,6 +219,13 @@ void ws_session::handle_hello(const sync::hello_msg& m) {
                        : close(websocket::close_code::internal_error, "internal error", false);
     }
 
+    // W6: the scope is the subtree of the user's org unit in the tree as it stands now.
+    const store::org_snapshot tree = services_.db.org_tree();
+    role_ = device->role;
+    root_ = device->org_unit;
+    tree_version_ = tree.version;
+    scope_ = scope_of(tree, root_);
+
     // Clock rule C1: offset measured now, kept for this connection's pushes.
     const std::int64_t server_now = now_ms();
     clock_offset_ms_ = server_now - m.client_time;
@@ -266,8 +239,10 @@ void ws_session::handle_hello(const sync::hello_msg& m) {
     w.schema_version = services_.db.schema_version();
     w.limits.max_message_bytes = services_.config.max_message_bytes;
     w.limits.max_changes_per_push = services_.config.max_changes_per_push;
-    spdlog::info("{}: hello ok: device {}, last_seq {}, clock offset {} ms", remote_,
-                 device_id_, w.last_seq, clock_offset_ms_);
+    spdlog::info("{}: hello ok: device {} (user {}, {} at {}, {} units, tree {}), last_seq {}, "
+                 "clock offset {} ms",
+                 remote_, device_id_, device->username, access::role_name(role_), root_,
+                 scope_.codes.size(), tree_version_, w.last_seq, clock_offset_ms_);
     send(w);
 }
 
@@ -281,14 +256,15 @@ void ws_session::handle_push(sync::push_msg&& m) {
         answer_push(slot, sync::error_msg{m.id, {code, std::move(message), std::nullopt}});
     };
     if (state_ != state::ready) return refuse(sync::errc::not_ready, "send hello first");
-    if (shutting_down_) {
-        return refuse(sync::errc::shutting_down, "the server is shutting down; reconnect");
-    }
+    // W5: the pushes already submitted are answered; this one comes too late.
+    if (ending_) return refuse(ending_->code, ending_->message);
     if (m.changes.size() > services_.config.max_changes_per_push) {
         return refuse(sync::errc::too_large,
                       "a push holds at most " +
                           std::to_string(services_.config.max_changes_per_push) + " changes");
     }
+    // Scope and role (S5) are the store's to check, at commit time: a check here would
+    // read the tree as it was, not as it is when the change is applied.
 
     // W2: answered only from the commit queue's completion, back on this strand.
     const std::size_t count = m.changes.size();
@@ -377,47 +353,83 @@ void ws_session::answer_push(std::uint64_t slot, sync::message m) {
         push_answers_.pop_front();
         ++push_base_;
     }
-    if (shutting_down_) maybe_close_for_shutdown();
+    maybe_end();
 }
+
+// Pulls --------------------------------------------------------------------------------
+//
+// A cursor names the scope it was issued in (cursor.hpp). When that is this session's
+// scope, or an older tree version or root whose subtree is the same, the pull goes on
+// from the cursor's position. Otherwise the device holds records of a scope it no longer
+// has: it is first sent the evictions (store::scope_exits, pages of `evict` only), then
+// a cursor at 0 in the new scope, so that its next pulls are a full catch-up of it.
 
 void ws_session::handle_pull(const sync::pull_msg& m) {
     ++pulls_;
     if (state_ != state::ready) return send_error(m.id, sync::errc::not_ready, "send hello first");
     // A new pull replaces any live subscription.
     stop_live();
-    if (shutting_down_) {
-        return send_error(m.id, sync::errc::shutting_down,
-                          "the server is shutting down; reconnect");
+    if (ending_) return send_error(m.id, ending_->code, ending_->message);
+    if (!access::allowed(role_, access::permission::read_records)) {
+        return send_error(m.id, sync::errc::forbidden,
+                          "the role " + std::string(access::role_name(role_)) +
+                              " may not read records; use a device of an officer, reviewer or "
+                              "auditor");
     }
 
-    std::uint64_t after = 0;
+    std::optional<pull_cursor> cursor;
     if (m.cursor) {
-        auto parsed = parse_cursor(*m.cursor);
-        if (!parsed) {
+        cursor = parse_cursor(*m.cursor);
+        if (!cursor) {
             return send_error(m.id, sync::errc::bad_message,
                               "cursor is not one this server issued");
         }
-        after = *parsed;
-        // A cursor past the head was issued before this database was restored from an
-        // older copy: the changes since were lost here and will come back with resends,
-        // so the client is sent everything again rather than skipping them.
-        if (after > services_.db.head()) {
-            spdlog::info("{}: cursor {} is past the head; pulling from the beginning", remote_,
-                         *m.cursor);
-            after = 0;
-        }
+    }
+    std::uint64_t after = cursor ? cursor->after : 0;
+    // A cursor past the head was issued before this database was restored from an
+    // older copy: the changes since were lost here and will come back with resends,
+    // so the client is sent everything again rather than skipping them.
+    if (after > services_.db.head()) {
+        spdlog::info("{}: cursor {} is past the head; pulling from the beginning", remote_,
+                     *m.cursor);
+        after = 0;
     }
     // A limit of 0 would page forever without progress; above the cap is capped.
     const std::uint32_t limit = std::clamp<std::uint32_t>(m.limit, 1,
                                                           services_.config.max_pull_limit);
 
-    auto page = services_.db.pull(after, limit);
+    // A legacy cursor (no scope named) is read in the current scope.
+    const bool names_other_scope = cursor && cursor->kind != pull_cursor::layout::legacy &&
+                                   (cursor->tree_version != tree_version_ ||
+                                    cursor->root != root_);
+    if (names_other_scope) {
+        const auto old_tree = services_.db.org_tree_at(cursor->tree_version);
+        if (!old_tree) {
+            return send_error(m.id, sync::errc::bad_message,
+                              "cursor is not one this server issued");
+        }
+        const store::scope_filter old_scope = scope_of(*old_tree, cursor->root);
+        if (!same_scope(old_scope, scope_)) {
+            return pull_exits(m, *cursor, old_scope, after, limit);
+        }
+        // Another tree version with the same subtree: nothing to evict, the page below
+        // carries a cursor re-issued in the current version.
+    }
+    pull_scope(m, after, limit);
+}
+
+void ws_session::pull_scope(const sync::pull_msg& m, std::uint64_t after, std::uint32_t limit) {
+    // The device holds everything of this scope up to `after` (list_devices' pending).
+    if (after > 0) services_.commits.submit(store::pull_mark{device_id_, after});
+
+    auto page = services_.db.pull(scope_, after, limit);
     if (!page) {
         spdlog::error("{}: pull failed: {}", remote_, page.error().message);
         return send_error(m.id, sync::errc::internal, "the server could not read; retry later");
     }
     const std::uint64_t next = std::max(after, page->next);
-    send(sync::changes_msg{m.id, format_cursor(next), page->more, std::move(page->records), {}});
+    send(sync::changes_msg{m.id, cursor_at(next), page->more, std::move(page->records),
+                           std::move(page->evict)});
 
     if (m.live && !page->more) {
         live_id_ = m.id;
@@ -430,7 +442,36 @@ void ws_session::handle_pull(const sync::pull_msg& m) {
     }
 }
 
-// Live pulls and shutdown --------------------------------------------------------------
+void ws_session::pull_exits(const sync::pull_msg& m, const pull_cursor& from,
+                            const store::scope_filter& old_scope, std::uint64_t after,
+                            std::uint32_t limit) {
+    auto page = services_.db.scope_exits(old_scope, scope_, after, from.last_evicted, limit);
+    if (!page) {
+        spdlog::error("{}: scope exits failed: {}", remote_, page.error().message);
+        return send_error(m.id, sync::errc::internal, "the server could not read; retry later");
+    }
+    pull_cursor next;
+    if (page->more && !page->records.empty()) {
+        // More to evict: the same old scope and position, after the last id sent.
+        next = from;
+        next.kind = pull_cursor::layout::evicting;
+        next.after = after;
+        next.last_evicted = page->records.back();
+    } else {
+        // Evictions done: the whole new scope follows, from the beginning.
+        next = pull_cursor{pull_cursor::layout::normal, 0, tree_version_, root_, {}};
+    }
+    spdlog::info("{}: device {} pulls with a cursor of another scope (tree {}): {} evictions",
+                 remote_, device_id_, from.tree_version, page->records.size());
+    // more stays true either way: the catch-up of the new scope is still to come.
+    send(sync::changes_msg{m.id, format_cursor(next), true, {}, std::move(page->records)});
+}
+
+std::string ws_session::cursor_at(std::uint64_t after) const {
+    return format_cursor({pull_cursor::layout::normal, after, tree_version_, root_, {}});
+}
+
+// Live pulls ---------------------------------------------------------------------------
 
 void ws_session::on_head(std::uint64_t) {
     // W4: coalesce; one catch-up posted at a time reads up to whatever head it meets.
@@ -442,19 +483,20 @@ void ws_session::on_head(std::uint64_t) {
 }
 
 void ws_session::live_step() {
-    if (!live_id_ || closing_ || done_) return;
+    if (!live_id_ || closing_ || done_ || ending_) return;
     try {
         while (queue_.size() < live_high_water()) {
-            auto page = services_.db.pull(live_cursor_, live_limit_);
+            auto page = services_.db.pull(scope_, live_cursor_, live_limit_);
             if (!page) {
                 spdlog::error("{}: live pull failed: {}", remote_, page.error().message);
                 send_error(live_id_, sync::errc::internal, "the server could not read");
                 return stop_live();
             }
             live_cursor_ = std::max(live_cursor_, page->next);
-            if (!page->records.empty()) {
-                send(sync::changes_msg{*live_id_, format_cursor(live_cursor_), page->more,
-                                       std::move(page->records), {}});
+            // A page of evictions alone is news too: a record left the scope.
+            if (!page->records.empty() || !page->evict.empty()) {
+                send(sync::changes_msg{*live_id_, cursor_at(live_cursor_), page->more,
+                                       std::move(page->records), std::move(page->evict)});
             }
             if (!page->more) {
                 live_more_ = false;
@@ -481,23 +523,73 @@ void ws_session::stop_live() {
     live_more_ = false;
 }
 
+// Ending on the server's initiative ----------------------------------------------------
+
 void ws_session::on_shutdown() {
-    net::post(strand_, [self = shared_from_this()] { self->begin_shutdown(); });
+    net::post(strand_, [self = shared_from_this()] {
+        self->end({sync::errc::shutting_down, "the server is shutting down; reconnect", false,
+                   websocket::close_code::going_away, "server shutting down"});
+    });
 }
 
-void ws_session::begin_shutdown() {
-    if (shutting_down_) return;
-    shutting_down_ = true;
-    stop_live();
-    // During the handshake on_accept does it once the stream is open.
-    if (state_ != state::accepting) maybe_close_for_shutdown();
+void ws_session::on_security_change() {
+    net::post(strand_, [self = shared_from_this()] {
+        try {
+            self->check_access();
+        } catch (const std::exception& e) {
+            // Unable to tell whether the device may go on: it may not (W7).
+            spdlog::error("{}: access check failed: {}", self->remote_, e.what());
+            self->end({sync::errc::internal, "the server failed; reconnect later", true,
+                       websocket::close_code::internal_error, "internal error"});
+        }
+    });
 }
 
-void ws_session::maybe_close_for_shutdown() {
-    // W5: the pushes already submitted are answered first.
-    if (push_answers_.empty()) {
-        close(websocket::close_code::going_away, "server shutting down", false);
+void ws_session::check_access() {
+    // Before hello there is nothing to re-check: the hello reads the new state.
+    if (state_ != state::ready || ending_ || closing_ || done_) return;
+
+    auto device = services_.db.device_access(device_id_);
+    if (!device && device.error().code != sync::errc::not_found) {
+        throw std::runtime_error("device_access: " + device.error().message);
     }
+    if (!device || device->revoked || device->user_disabled) {
+        spdlog::info("{}: device {} revoked or its user disabled: closing", remote_, device_id_);
+        return end({sync::errc::device_revoked,
+                    "this device was revoked or its user disabled; ask an administrator", true,
+                    websocket::close_code::policy_error, "device revoked"});
+    }
+
+    const store::org_snapshot tree = services_.db.org_tree();
+    const store::scope_filter scope = scope_of(tree, device->org_unit);
+    if (device->role != role_ || device->org_unit != root_ || !same_scope(scope, scope_)) {
+        spdlog::info("{}: device {}: scope changed ({} at {} -> {} at {}, {} -> {} units): "
+                     "closing",
+                     remote_, device_id_, access::role_name(role_), root_,
+                     access::role_name(device->role), device->org_unit, scope_.codes.size(),
+                     scope.codes.size());
+        return end({sync::errc::scope_changed,
+                    "your org unit or role changed; reconnect and pull from your last cursor",
+                    true, websocket::close_code::policy_error, "scope changed"});
+    }
+    // The same subtree in a newer tree: cursors name the newer version from now on.
+    tree_version_ = tree.version;
+}
+
+void ws_session::end(ending why) {
+    if (ending_ || closing_ || done_) return;
+    ending_ = std::move(why);
+    // W7: not one more live page once the session is ending.
+    stop_live();
+    // During the handshake on_accept calls it once the stream is open.
+    maybe_end();
+}
+
+void ws_session::maybe_end() {
+    // W5: the pushes already submitted are answered first.
+    if (!ending_ || state_ == state::accepting || !push_answers_.empty()) return;
+    if (ending_->error_first) send_error(std::nullopt, ending_->code, ending_->message);
+    close(ending_->close_code, ending_->close_reason, false);
 }
 
 // Output -------------------------------------------------------------------------------
@@ -539,9 +631,79 @@ void ws_session::close(websocket::close_code code, std::string reason, bool disc
         if (ec == net::error::operation_aborted) return;
         if (self->done_) return;
         spdlog::info("{}: close did not complete, dropping the connection", self->remote_);
-        beast::get_lowest_layer(self->ws_).close();
+        self->drop();
     });
     do_write();
 }
+
+// The transport ------------------------------------------------------------------------
+
+template <class Stream>
+basic_ws_session<Stream>::basic_ws_session(Stream&& stream, const session_services& services,
+                                           sync::wire_format format, std::string remote)
+    : ws_session(stream.get_executor(), services, format, std::move(remote)),
+      ws_(std::move(stream)) {}
+
+template <class Stream>
+std::shared_ptr<basic_ws_session<Stream>> basic_ws_session<Stream>::self() {
+    return std::static_pointer_cast<basic_ws_session>(shared_from_this());
+}
+
+template <class Stream>
+void basic_ws_session<Stream>::start_accept(const http::request<http::string_body>& req) {
+    // The HTTP read timeout no longer applies: the websocket stream has its own.
+    beast::get_lowest_layer(ws_).expires_never();
+    const auto& cfg = services_.config;
+    ws_.set_option(websocket::stream_base::timeout{
+        cfg.handshake_timeout, cfg.idle_timeout, /*keep_alive_pings=*/true});
+    ws_.read_message_max(cfg.max_message_bytes);
+    const std::string_view proto = format_ == sync::wire_format::binary
+                                       ? sync::subprotocol_binary
+                                       : sync::subprotocol_json;
+    ws_.set_option(websocket::stream_base::decorator([proto](websocket::response_type& res) {
+        res.set(http::field::server, "sotay");
+        res.set(http::field::sec_websocket_protocol, proto);
+    }));
+    // The contract says one message per frame: no fragmentation of what we send.
+    ws_.auto_fragment(false);
+    // Frames carry text for JSON, bytes for the binary subprotocol.
+    if (format_ == sync::wire_format::binary) {
+        ws_.binary(true);
+    } else {
+        ws_.text(true);
+    }
+    ws_.async_accept(req, [self = self()](error_code ec) { self->on_accept(ec); });
+}
+
+template <class Stream>
+void basic_ws_session<Stream>::start_read(beast::flat_buffer& buffer) {
+    ws_.async_read(buffer,
+                   [self = self()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+template <class Stream>
+void basic_ws_session<Stream>::start_write(net::const_buffer bytes) {
+    ws_.async_write(bytes,
+                    [self = self()](error_code ec, std::size_t n) { self->on_write(ec, n); });
+}
+
+template <class Stream>
+void basic_ws_session<Stream>::start_close(const websocket::close_reason& reason) {
+    // For TLS, Beast's teardown also sends the TLS close_notify.
+    ws_.async_close(reason, [self = self()](error_code ec) { self->on_close(ec); });
+}
+
+template <class Stream>
+bool basic_ws_session<Stream>::got_text() const {
+    return ws_.got_text();
+}
+
+template <class Stream>
+void basic_ws_session<Stream>::drop() {
+    beast::get_lowest_layer(ws_).close();
+}
+
+template class basic_ws_session<plain_stream>;
+template class basic_ws_session<tls_stream>;
 
 }  // namespace sotay::server

@@ -1,5 +1,10 @@
 // One WebSocket connection speaking the sync protocol (spec: sync-protocol.md).
 //
+// Written once, run over two streams: ws_session holds the protocol (states, requests,
+// scope, queues) and is compiled once; basic_ws_session<Stream> adds the WebSocket stream
+// over plain TCP or TLS and starts its asynchronous operations, whose completions come
+// back to the on_x handlers here.
+//
 // States: accepting -> awaiting_hello -> ready, and closing from any of them. Before the
 // hello every request is answered `not_ready`; so is a second hello.
 //
@@ -20,15 +25,25 @@
 //       policy-error close and resumes from its cursor.
 //   W4. At most one live catch-up is posted at a time however many commits land
 //       (notifications coalesce), and it pauses while the outgoing queue is half full.
-//   W5. On shutdown, pushes already submitted are still answered, later ones get
-//       shutting_down, then the session closes with 1001 (going away).
+//   W5. A session that ends on the server's initiative (shutdown, revocation, scope
+//       change) still answers the pushes already submitted; later pushes and pulls get
+//       the ending's error code; then it sends that error (none for a shutdown) and
+//       closes (1001 for a shutdown, 1008 otherwise).
+//   W6. Only records of the session's scope are sent: every read is
+//       store::pull(scope_, ...) (store.hpp S6), and scope_ is the subtree of the
+//       device user's org unit read at hello. A role without read_records gets
+//       `forbidden` and nothing else.
+//   W7. After store::security_epoch() moves, every ready session re-reads its device:
+//       revoked or user disabled ends it with device_revoked; another role, org unit or
+//       subtree ends it with scope_changed (W5). Live pages stop at once.
 #pragma once
 
-#include "commit_queue.hpp"
-#include "config.hpp"
+#include "cursor.hpp"
 #include "hub.hpp"
 #include "net.hpp"
+#include "services.hpp"
 
+#include <sotay/access/roles.hpp>
 #include <sotay/store/store.hpp>
 #include <sotay/sync/codec.hpp>
 #include <sotay/sync/messages.hpp>
@@ -44,26 +59,8 @@
 
 namespace sotay::server {
 
-// What every session uses; owned by the server, which outlives every session.
-struct session_services {
-    const server_config& config;
-    store::store& db;
-    commit_queue& commits;
-    hub& fanout;
-};
-
-// The pull cursor, opaque to clients: "c1." followed by the decimal server_seq after
-// which the next page starts ("c1" = layout version 1). null means from the beginning.
-std::string format_cursor(std::uint64_t after);
-// Parses a cursor made by format_cursor; nullopt for anything else.
-std::optional<std::uint64_t> parse_cursor(std::string_view text);
-
 class ws_session : public hub_member, public std::enable_shared_from_this<ws_session> {
 public:
-    // Takes over a socket whose upgrade request was read by http_session; the socket's
-    // executor must be a strand. `remote` names the peer in log lines.
-    ws_session(tcp::socket&& socket, const session_services& services,
-               sync::wire_format format, std::string remote);
     ~ws_session() override;
 
     ws_session(const ws_session&) = delete;
@@ -73,9 +70,34 @@ public:
     // Call on the socket's strand.
     void run(http::request<http::string_body> req);
 
-    // hub_member: may be called from any thread; both only post to the strand.
+    // hub_member: may be called from any thread; each only posts to the strand.
     void on_head(std::uint64_t head) override;
     void on_shutdown() override;
+    void on_security_change() override;
+
+protected:
+    // `strand` is the socket's executor (a strand); `remote` names the peer in log lines.
+    ws_session(net::any_io_executor strand, const session_services& services,
+               sync::wire_format format, std::string remote);
+
+    // The transport, one implementation per stream type. Each starts one asynchronous
+    // operation whose completion calls the matching on_x handler on the strand.
+    virtual void start_accept(const http::request<http::string_body>& req) = 0;  // on_accept
+    virtual void start_read(beast::flat_buffer& buffer) = 0;                      // on_read
+    virtual void start_write(net::const_buffer bytes) = 0;                        // on_write
+    virtual void start_close(const websocket::close_reason& reason) = 0;          // on_close
+    // Whether the message just read came in a text frame.
+    virtual bool got_text() const = 0;
+    // Closes the TCP socket at once (a peer that never completes the close).
+    virtual void drop() = 0;
+
+    void on_accept(error_code ec);
+    void on_read(error_code ec, std::size_t bytes);
+    void on_write(error_code ec, std::size_t bytes);
+    void on_close(error_code ec);
+
+    const session_services& services_;
+    const sync::wire_format format_;
 
 private:
     enum class state { accepting, awaiting_hello, ready };
@@ -86,13 +108,17 @@ private:
         std::optional<websocket::close_reason> close;
     };
 
-    // Asynchronous chain.
-    void on_accept(error_code ec);
+    // Why and how a session ends on the server's initiative (W5).
+    struct ending {
+        sync::errc code;           // for requests that arrive meanwhile, and the last error
+        std::string message;       // the sentence sent with it
+        bool error_first = true;   // false for a shutdown: the close alone (protocol.md 1)
+        websocket::close_code close_code;
+        std::string close_reason;
+    };
+
     void do_read();
-    void on_read(error_code ec, std::size_t bytes);
     void do_write();
-    void on_write(error_code ec, std::size_t bytes);
-    void on_close(error_code ec);
     void fail(error_code ec, const char* what);
     // The connection is over (why: for the close log line; null keeps the first reason).
     void finish(const char* why);
@@ -109,30 +135,47 @@ private:
     std::optional<std::uint64_t> take_push_slot();
     void answer_push(std::uint64_t slot, sync::message m);
 
-    // Live pulls and shutdown (on the strand).
+    // Pulls (W6). A page of the scope from `after`, or of the records the device must
+    // evict because its cursor names an older scope.
+    void pull_scope(const sync::pull_msg& m, std::uint64_t after, std::uint32_t limit);
+    void pull_exits(const sync::pull_msg& m, const pull_cursor& from,
+                    const store::scope_filter& old_scope, std::uint64_t after,
+                    std::uint32_t limit);
+    // A normal cursor at `after` in this session's scope.
+    std::string cursor_at(std::uint64_t after) const;
+
+    // Live pulls (on the strand).
     void live_step();
     std::size_t live_high_water() const;
     void stop_live();
-    void begin_shutdown();
-    void maybe_close_for_shutdown();
+
+    // Ending on the server's initiative (W5, W7).
+    void check_access();
+    void end(ending why);
+    void maybe_end();
 
     // Output.
     void send(const sync::message& m);
     void send_error(std::optional<std::int64_t> id, sync::errc code, std::string message);
     void close(websocket::close_code code, std::string reason, bool discard_queued);
 
-    // The socket's strand, copied once: other threads post to it without touching ws_.
+    // The socket's strand, copied once: other threads post to it without touching the
+    // stream.
     const net::any_io_executor strand_;
-    websocket::stream<beast::tcp_stream> ws_;
     beast::flat_buffer buffer_;
-    const session_services& services_;
-    const sync::wire_format format_;
     const std::string remote_;
     sync::decode_limits limits_;
 
     state state_ = state::accepting;
     std::string device_id_;
     std::int64_t clock_offset_ms_ = 0;
+
+    // W6: the device's user's role and scope as read at hello (tree_version_ follows the
+    // org tree while the subtree stays the same).
+    access::role role_ = access::role::officer;
+    std::string root_;
+    std::uint64_t tree_version_ = 0;
+    store::scope_filter scope_;
 
     // W1: answers of pushes in arrival order; slot numbers count from push_base_.
     std::deque<std::optional<sync::message>> push_answers_;
@@ -147,9 +190,9 @@ private:
 
     std::deque<outgoing> queue_;
     bool writing_ = false;
-    bool closing_ = false;        // a close is queued: nothing more is sent
-    bool done_ = false;           // the read loop ended: the connection is over
-    bool shutting_down_ = false;  // W5
+    bool closing_ = false;  // a close is queued: nothing more is sent
+    bool done_ = false;     // the read loop ended: the connection is over
+    std::optional<ending> ending_;  // W5
     net::steady_timer close_timer_;
 
     // For the close log line: why the connection ended, and what it did.
@@ -157,5 +200,30 @@ private:
     std::uint64_t pushes_ = 0;
     std::uint64_t pulls_ = 0;
 };
+
+// The session over one stream type: plain_stream (ws://) or tls_stream (wss://).
+template <class Stream>
+class basic_ws_session final : public ws_session {
+public:
+    // Takes over the stream whose upgrade request http_session read (for TLS, after its
+    // handshake); the stream's executor must be a strand.
+    basic_ws_session(Stream&& stream, const session_services& services,
+                     sync::wire_format format, std::string remote);
+
+private:
+    void start_accept(const http::request<http::string_body>& req) override;
+    void start_read(beast::flat_buffer& buffer) override;
+    void start_write(net::const_buffer bytes) override;
+    void start_close(const websocket::close_reason& reason) override;
+    bool got_text() const override;
+    void drop() override;
+
+    std::shared_ptr<basic_ws_session> self();
+
+    websocket::stream<Stream> ws_;
+};
+
+extern template class basic_ws_session<plain_stream>;
+extern template class basic_ws_session<tls_stream>;
 
 }  // namespace sotay::server

@@ -1,237 +1,214 @@
 // sotay-admin: administration of the central store, from a terminal or a script.
 //
-//   sotay-admin --db PATH device add --name NAME [--count N] [--json]
-//   sotay-admin --db PATH device list [--json]
-//   sotay-admin --db PATH log [--device DEVICE_ID] --json
-//   sotay-admin --db PATH conflicts --json
-//   sotay-admin --db PATH quarantine [--json]
+// The commands are in `usage_text` below; each takes --json for scripts (tables for
+// people otherwise). Passwords are read from stdin (--password-stdin), never from argv.
 //
-// quarantine lists the changes the server rejected (schema validation and the other
-// per-change refusals): they are kept in the change log, never dropped.
+// It opens the same SQLite file as a running server (WAL mode lets both work at once);
+// what it changes that can end a session or change a scope (a revoked device, a disabled
+// or moved user, a new org tree) reaches the server through the store (S7 in store.hpp).
 //
-// It opens the same SQLite file as a running server (WAL mode lets both work at once).
-// Exit codes: 0 done, 1 the store failed, 2 bad usage.
-#include <sotay/store/sqlite_store.hpp>
-
-#include <boost/json.hpp>
-#include <boost/program_options.hpp>
+// Exit codes: 0 done; 1 the store refused or failed: one line on stderr,
+// "sotay-admin: CODE: sentence" (CODE as in sync::errc), after `org import`'s row errors;
+// 2 bad usage.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/program_options.hpp>
 #include <iostream>
-#include <map>
+#include <sotay/access/secrets.hpp>
+#include <sotay/store/sqlite_store.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "commands.hpp"
+#include "invocation.hpp"
+
 namespace po = boost::program_options;
-namespace json = boost::json;
+using namespace sotay;
+using namespace sotay::admin;
 
 namespace {
 
-constexpr const char* usage_text = R"(usage:
-  sotay-admin --db PATH device add --name NAME [--count N] [--json]
-  sotay-admin --db PATH device list [--json]
-  sotay-admin --db PATH log [--device DEVICE_ID] [--json]
-  sotay-admin --db PATH conflicts [--json]
-  sotay-admin --db PATH quarantine [--json]
+constexpr const char* usage_text = R"(usage: sotay-admin --db PATH COMMAND [--json]
+  org import FILE                 load or update the org tree from CSV
+                                  (code,name,parent_code,level_name); all rows or none
+  org list                        the tree, indented by depth
+  user add --username U --role officer|reviewer|admin|auditor --org CODE
+           [--name NAME] [--password-stdin]
+  user list
+  user disable U | user enable U
+  user move U --org CODE
+  user role U --role ROLE
+  user passwd U --password-stdin
+  code create --user U [--ttl-hours H]   a one-time enrollment code (default 72 h)
+  device add --name NAME --user U [--count N]
+  device list
+  device revoke DEVICE_ID
+  log [--device DEVICE_ID]
+  conflicts
+  quarantine [--limit N]          rejected changes, newest first (default 1000)
 )";
 
-struct usage_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
+struct command {
+    std::vector<std::string_view> words;    // "user", "add"
+    std::size_t operands;                   // positional arguments after the words
+    std::vector<std::string_view> options;  // accepted besides --db and --json
+    std::string_view usage;                 // its line, for a usage error
+    int (*run)(const invocation&);
 };
 
-// The stored JSON text of a log column, parsed so that the output nests it.
-json::value parse_or_string(const std::string& text) {
-    boost::system::error_code ec;
-    auto v = json::parse(text, ec);
-    return ec ? json::value(text) : v;
+const std::vector<command>& commands() {
+    static const std::vector<command> all = {
+        {{"org", "import"}, 1, {}, "org import FILE", org_import},
+        {{"org", "list"}, 0, {}, "org list", org_list},
+        {{"user", "add"},
+         0,
+         {"username", "role", "org", "name", "password-stdin"},
+         "user add --username U --role ROLE --org CODE [--name NAME] [--password-stdin]",
+         user_add},
+        {{"user", "list"}, 0, {}, "user list", user_list},
+        {{"user", "disable"}, 1, {}, "user disable USERNAME", user_disable},
+        {{"user", "enable"}, 1, {}, "user enable USERNAME", user_enable},
+        {{"user", "move"}, 1, {"org"}, "user move USERNAME --org CODE", user_move},
+        {{"user", "role"}, 1, {"role"}, "user role USERNAME --role ROLE", user_role},
+        {{"user", "passwd"},
+         1,
+         {"password-stdin"},
+         "user passwd USERNAME --password-stdin",
+         user_passwd},
+        {{"code", "create"},
+         0,
+         {"user", "ttl-hours"},
+         "code create --user U [--ttl-hours H]",
+         code_create},
+        {{"device", "add"},
+         0,
+         {"name", "user", "count"},
+         "device add --name NAME --user U [--count N]",
+         device_add},
+        {{"device", "list"}, 0, {}, "device list", device_list},
+        {{"device", "revoke"}, 1, {}, "device revoke DEVICE_ID", device_revoke},
+        {{"log"}, 0, {"device"}, "log [--device DEVICE_ID]", log_show},
+        {{"conflicts"}, 0, {}, "conflicts", conflicts_show},
+        {{"quarantine"}, 0, {"limit"}, "quarantine [--limit N]", quarantine_show},
+    };
+    return all;
 }
 
-int device_add(sotay::store::store& s, const po::variables_map& vm) {
-    if (!vm.count("name")) throw usage_error("device add needs --name NAME");
-    const auto name = vm["name"].as<std::string>();
-    const int count = vm["count"].as<int>();
-    if (count < 1 || count > 100000) throw usage_error("--count must be between 1 and 100000");
-    for (int i = 0; i < count; ++i) {
-        const std::string n = count == 1 ? name : name + "-" + std::to_string(i + 1);
-        auto d = s.add_device(n);
-        if (!d) {
-            std::cerr << "sotay-admin: " << d.error().message << "\n";
-            return 1;
-        }
-        if (vm.count("json")) {
-            std::cout << json::serialize(json::object{{"device_id", d->device_id},
-                                                      {"token", d->token}})
-                      << "\n";
-        } else {
-            std::cout << "device " << n << "\n  device_id: " << d->device_id
-                      << "\n  token:     " << d->token
-                      << "\n(the token is shown once; only its hash is stored)\n";
-        }
-    }
-    return 0;
-}
-
-int device_list(sotay::store::store& s, const po::variables_map& vm) {
-    json::array out;
-    for (const auto& d : s.list_devices()) {
-        if (vm.count("json")) {
-            out.push_back(json::object{{"device_id", d.device_id},
-                                       {"name", d.name},
-                                       {"last_seq", d.last_seq},
-                                       {"revoked", d.revoked},
-                                       {"clock_offset_ms", d.clock_offset_ms},
-                                       {"last_seen_ms", d.last_seen_ms},
-                                       {"created_ms", d.created_ms}});
-        } else {
-            std::cout << d.device_id << "  " << d.name << "  last_seq=" << d.last_seq
-                      << (d.revoked ? "  REVOKED" : "") << "\n";
+// The command the leading words name, or nullptr.
+const command* find_command(const std::vector<std::string>& words) {
+    for (const auto& c : commands()) {
+        if (words.size() >= c.words.size() &&
+            std::equal(c.words.begin(), c.words.end(), words.begin())) {
+            return &c;
         }
     }
-    if (vm.count("json")) std::cout << json::serialize(out) << "\n";
-    return 0;
+    return nullptr;
 }
 
-int log_cmd(sotay::store::store& s, const po::variables_map& vm) {
-    std::optional<std::string> device;
-    if (vm.count("device")) device = vm["device"].as<std::string>();
-    json::array out;
-    for (const auto& c : s.change_log(device)) {
-        out.push_back(json::object{{"device_id", c.device_id},
-                                   {"seq", c.seq},
-                                   {"record", c.record},
-                                   {"type", c.type},
-                                   {"org_unit", c.org_unit},
-                                   {"device_hlc", c.device_hlc},
-                                   {"effective_hlc", c.effective_hlc},
-                                   {"base", c.base},
-                                   {"received_ms", c.received_ms},
-                                   {"server_seq", c.server_seq},
-                                   {"status", c.status},
-                                   {"body", parse_or_string(c.body_json)},
-                                   {"result", parse_or_string(c.result_json)}});
-    }
-    if (vm.count("json")) {
-        std::cout << json::serialize(out) << "\n";
-    } else {
-        for (const auto& v : out) std::cout << json::serialize(v) << "\n";
-    }
-    return 0;
+std::string joined(const std::vector<std::string_view>& words) {
+    std::string text;
+    for (const auto w : words) text += (text.empty() ? "" : " ") + std::string(w);
+    return text;
 }
 
-int conflicts_cmd(sotay::store::store& s, const po::variables_map&) {
-    json::array out;
-    for (const auto& c : s.conflicts()) {
-        out.push_back(json::object{{"id", c.id},
-                                   {"record", c.record},
-                                   {"field", c.field},
-                                   {"winner_device", c.winner_device},
-                                   {"loser_device", c.loser_device},
-                                   {"kept", parse_or_string(c.kept_json)},
-                                   {"other", parse_or_string(c.other_json)},
-                                   {"created_ms", c.created_ms},
-                                   {"state", c.state}});
-    }
-    std::cout << json::serialize(out) << "\n";
-    return 0;
-}
-
-// Rejected changes with who sent them, when and why.
-int quarantine_cmd(sotay::store::store& s, const po::variables_map& vm) {
-    std::map<std::string, std::string> names;
-    for (const auto& d : s.list_devices()) names[d.device_id] = d.name;
-    json::array out;
-    for (const auto& c : s.change_log(std::nullopt)) {
-        if (c.status != "rejected") continue;
-        json::object why{{"code", "internal"}, {"field", nullptr}, {"message", ""}};
-        const json::value result = parse_or_string(c.result_json);
-        if (const auto* r = result.if_object()) {
-            if (const auto* e = r->if_contains("error"); e != nullptr && e->is_object()) {
-                for (const char* k : {"code", "field", "message"}) {
-                    if (const auto* v = e->as_object().if_contains(k)) why[k] = *v;
-                }
-            }
+// "user needs one of: add, list, ..." when the first word names a group, else unknown.
+std::string unknown_command(const std::vector<std::string>& words) {
+    std::string subcommands;
+    for (const auto& c : commands()) {
+        if (c.words.size() == 2 && c.words[0] == words.front()) {
+            subcommands += (subcommands.empty() ? "" : ", ") + std::string(c.words[1]);
         }
-        out.push_back(json::object{{"record", c.record},
-                                   {"type", c.type},
-                                   {"org_unit", c.org_unit},
-                                   {"device_id", c.device_id},
-                                   {"device_name", names[c.device_id]},
-                                   {"seq", c.seq},
-                                   {"device_hlc", c.device_hlc},
-                                   {"received_ms", c.received_ms},
-                                   {"code", why["code"]},
-                                   {"field", why["field"]},
-                                   {"message", why["message"]},
-                                   {"body", parse_or_string(c.body_json)}});
     }
-    if (vm.count("json")) {
-        std::cout << json::serialize(out) << "\n";
-        return 0;
+    if (subcommands.empty()) return "unknown command \"" + words.front() + "\"";
+    return words.front() + " needs one of: " + subcommands;
+}
+
+// An option the command does not take is a mistake worth saying (a --count on `user
+// add` would otherwise be silently ignored).
+void check_options(const command& c, const po::variables_map& vm) {
+    for (const auto& [name, value] : vm) {
+        if (name == "db" || name == "json" || name == "words") continue;
+        if (std::find(c.options.begin(), c.options.end(), name) == c.options.end()) {
+            throw usage_error(joined(c.words) + " does not take --" + name);
+        }
     }
-    if (out.empty()) std::cout << "no rejected changes\n";
-    for (const auto& v : out) {
-        const auto& o = v.as_object();
-        const auto text = [&](const char* k) {
-            return o.at(k).is_string() ? std::string(o.at(k).as_string()) : std::string("-");
-        };
-        std::cout << text("type") << " " << text("record") << " (" << text("org_unit")
-                  << ") from " << text("device_name") << " [" << text("device_id")
-                  << "] seq " << o.at("seq").as_uint64() << ", device time "
-                  << text("device_hlc") << ", received " << o.at("received_ms").as_int64()
-                  << " ms\n  " << text("code") << " on " << text("field") << ": "
-                  << text("message") << "\n  " << json::serialize(o.at("body")) << "\n";
-    }
-    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     po::options_description opts("options");
+    // Every value is read as text and checked by the command (invocation.hpp), so that a
+    // bad number gets the same sentence as any other bad value.
+    // clang-format off
     opts.add_options()
         ("help,h", "show this help")
         ("db", po::value<std::string>(), "the server's SQLite database file")
-        ("name", po::value<std::string>(), "device name (device add)")
-        ("count", po::value<int>()->default_value(1), "how many devices to add")
-        ("device", po::value<std::string>(), "only this device (log)")
         ("json", "machine-readable output")
+        ("username", po::value<std::string>(), "user add: the new user's login name")
+        ("role", po::value<std::string>(), "officer, reviewer, admin or auditor")
+        ("org", po::value<std::string>(), "an org unit code")
+        ("name", po::value<std::string>(), "a person's or a device's name")
+        ("password-stdin", "read the password from stdin")
+        ("user", po::value<std::string>(), "the user a device or code is for")
+        ("ttl-hours", po::value<std::string>(), "code create: hours the code stays valid")
+        ("count", po::value<std::string>(), "device add: how many devices")
+        ("device", po::value<std::string>(), "log: only this device")
+        ("limit", po::value<std::string>(), "quarantine: at most this many")
         ("words", po::value<std::vector<std::string>>(), "command words");
-    po::positional_options_description words;
-    words.add("words", -1);
+    // clang-format on
+    po::positional_options_description positional;
+    positional.add("words", -1);
+
+    const command* cmd = nullptr;
     try {
         po::variables_map vm;
-        po::store(po::command_line_parser(argc, argv).options(opts).positional(words).run(), vm);
+        po::store(po::command_line_parser(argc, argv).options(opts).positional(positional).run(),
+                  vm);
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << usage_text;
             return 0;
         }
-        if (!vm.count("db")) throw usage_error("--db PATH is required");
         if (!vm.count("words")) throw usage_error("no command given");
-        const auto w = vm["words"].as<std::vector<std::string>>();
+        const auto words = vm["words"].as<std::vector<std::string>>();
+        cmd = find_command(words);
+        if (cmd == nullptr) throw usage_error(unknown_command(words));
+        const std::vector<std::string> operands(
+            words.begin() + static_cast<std::ptrdiff_t>(cmd->words.size()), words.end());
+        if (operands.size() != cmd->operands) {
+            throw usage_error(joined(cmd->words) + " takes " + std::to_string(cmd->operands) +
+                              (cmd->operands == 1 ? " argument" : " arguments") + ", not " +
+                              std::to_string(operands.size()));
+        }
+        check_options(*cmd, vm);
+        // Checked last: a usage mistake is reported without touching any file.
+        if (!vm.count("db")) throw usage_error("--db PATH is required");
+
         spdlog::set_level(spdlog::level::warn);
-        auto s = sotay::store::open_sqlite_store(vm["db"].as<std::string>());
-        const auto is = [&](std::initializer_list<const char*> expect) {
-            if (w.size() != expect.size()) return false;
-            std::size_t i = 0;
-            for (const char* e : expect)
-                if (w[i++] != e) return false;
-            return true;
-        };
-        if (is({"device", "add"})) return device_add(*s, vm);
-        if (is({"device", "list"})) return device_list(*s, vm);
-        if (is({"log"})) return log_cmd(*s, vm);
-        if (is({"conflicts"})) return conflicts_cmd(*s, vm);
-        if (is({"quarantine"})) return quarantine_cmd(*s, vm);
-        throw usage_error("unknown command");
+        access::init_crypto();
+        auto s = store::open_sqlite_store(vm["db"].as<std::string>());
+        const std::string name = joined(cmd->words);
+        return cmd->run(invocation(*s, vm, operands, name));
     } catch (const usage_error& e) {
-        std::cerr << "sotay-admin: " << e.what() << "\n" << usage_text;
+        std::cerr << "sotay-admin: " << e.what() << "\n";
+        if (cmd != nullptr) {
+            std::cerr << "usage: sotay-admin --db PATH " << cmd->usage << " [--json]\n";
+        } else {
+            std::cerr << usage_text;
+        }
         return 2;
     } catch (const po::error& e) {
         std::cerr << "sotay-admin: " << e.what() << "\n" << usage_text;
         return 2;
+    } catch (const command_failed& e) {
+        std::cerr << "sotay-admin: " << sync::to_code(e.error.code) << ": " << e.error.message
+                  << "\n";
+        return 1;
     } catch (const std::exception& e) {
-        std::cerr << "sotay-admin: " << e.what() << "\n";
+        std::cerr << "sotay-admin: internal: " << e.what() << "\n";
         return 1;
     }
 }

@@ -1,15 +1,18 @@
 #include "server_process.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -104,12 +107,18 @@ int open_append(const std::string& path) {
 
 }  // namespace
 
-// Starts path with args; the child's stdin is /dev/null, stdout and stderr are out_fd
-// and err_fd, every other descriptor is closed, and signals are back to their defaults.
-pid_t spawn(const std::string& path, const std::vector<std::string>& args, int out_fd, int err_fd) {
+// Starts path with args; the child's stdin is in_fd or /dev/null, stdout and stderr are
+// out_fd and err_fd, every other descriptor is closed, and signals are back to their
+// defaults.
+pid_t spawn(const std::string& path, const std::vector<std::string>& args, int out_fd, int err_fd,
+            int in_fd) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (in_fd >= 0) {
+        posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    }
     posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
     posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
@@ -147,9 +156,17 @@ pid_t spawn(const std::string& path, const std::vector<std::string>& args, int o
 }
 
 program_output run_program(const std::string& path, const std::vector<std::string>& args,
-                           std::chrono::milliseconds timeout) {
+                           std::chrono::milliseconds timeout, const std::string& input) {
+    std::array<int, 2> in_pair{};
     std::array<int, 2> out_pipe{};
     std::array<int, 2> err_pipe{};
+    // stdin is a socket pair, not a pipe: send() with MSG_NOSIGNAL to a child that exited
+    // without reading fails with EPIPE instead of killing the test with SIGPIPE.
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair.data()) != 0) {
+        throw_errno("socketpair");
+    }
+    unique_fd in_read(in_pair[0]);
+    unique_fd in_write(in_pair[1]);
     if (::pipe2(out_pipe.data(), O_CLOEXEC) != 0) {
         throw_errno("pipe2");
     }
@@ -161,15 +178,21 @@ program_output run_program(const std::string& path, const std::vector<std::strin
     unique_fd err_read(err_pipe[0]);
     unique_fd err_write(err_pipe[1]);
 
-    const pid_t pid = spawn(path, args, out_write.get(), err_write.get());
+    const pid_t pid = spawn(path, args, out_write.get(), err_write.get(), in_read.get());
+    in_read.reset();
     out_write.reset();
     err_write.reset();
+    std::size_t written = 0;
+    if (input.empty()) {
+        in_write.reset();  // end of file at once
+    }
 
-    // Read both pipes together: a child blocked on a full stderr pipe would never
-    // finish writing stdout.
+    // Feed stdin and read both pipes together: a child blocked on a full stderr pipe
+    // would never finish writing stdout, nor read the rest of its input.
     program_output result;
     const auto deadline = clock_type::now() + timeout;
-    std::array<pollfd, 2> fds{pollfd{out_read.get(), POLLIN, 0}, pollfd{err_read.get(), POLLIN, 0}};
+    std::array<pollfd, 3> fds{pollfd{out_read.get(), POLLIN, 0}, pollfd{err_read.get(), POLLIN, 0},
+                              pollfd{in_write.get(), POLLOUT, 0}};
     std::array<std::string*, 2> sinks{&result.out, &result.err};
     int open_pipes = 2;
     while (open_pipes > 0) {
@@ -186,7 +209,20 @@ program_output run_program(const std::string& path, const std::vector<std::strin
         if (n < 0 && errno != EINTR) {
             throw_errno("poll");
         }
-        for (std::size_t i = 0; i < fds.size(); ++i) {
+        // MSG_DONTWAIT: a child that never reads its stdin must not stall this loop.
+        if (fds[2].fd >= 0 && fds[2].revents != 0) {
+            const ssize_t put = ::send(fds[2].fd, input.data() + written, input.size() - written,
+                                       MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (put > 0) {
+                written += static_cast<std::size_t>(put);
+            }
+            // Everything written, or the child closed its stdin (EPIPE): end of file.
+            if (written == input.size() || (put < 0 && errno != EAGAIN && errno != EINTR)) {
+                fds[2].fd = -1;
+                in_write.reset();
+            }
+        }
+        for (std::size_t i = 0; i < sinks.size(); ++i) {
             if (fds[i].fd < 0 || fds[i].revents == 0) {
                 continue;
             }
@@ -210,7 +246,7 @@ program_output run_program(const std::string& path, const std::vector<std::strin
     return result;
 }
 
-server_process::server_process(std::vector<std::string> extra_args)
+server_process::server_process(std::vector<std::string> extra_args, start_with initial)
     : extra_args_(std::move(extra_args)) {
     std::string templ = "/tmp/sotay-e2e-XXXXXX";
     if (::mkdtemp(templ.data()) == nullptr) {
@@ -221,6 +257,12 @@ server_process::server_process(std::vector<std::string> extra_args)
     out_path_ = dir_ + "/server.out";
     err_path_ = dir_ + "/server.err";
     try {
+        // Before the server opens the database: it starts with the tree and the user in
+        // place, as a deployment does.
+        if (initial == start_with::test_tree) {
+            import_org(test_org_csv);
+            add_user(test_username, "officer", test_user_org);
+        }
         start();
     } catch (...) {
         std::error_code ignored;
@@ -323,10 +365,16 @@ std::string server_process::stderr_text() const {
     return read_file_from(err_path_, 0);
 }
 
-program_output server_process::admin(const std::vector<std::string>& args) const {
+program_output server_process::admin_run(const std::vector<std::string>& args,
+                                         const std::string& input) const {
     std::vector<std::string> all{"--db", db_path_};
     all.insert(all.end(), args.begin(), args.end());
-    auto result = run_program(bin_dir + "/sotay-admin", all);
+    return run_program(bin_dir + "/sotay-admin", all, std::chrono::seconds(30), input);
+}
+
+program_output server_process::admin(const std::vector<std::string>& args,
+                                     const std::string& input) const {
+    auto result = admin_run(args, input);
     if (result.exit_code != 0) {
         std::string line;
         for (const auto& a : args) {
@@ -338,8 +386,9 @@ program_output server_process::admin(const std::vector<std::string>& args) const
     return result;
 }
 
-boost::json::value server_process::admin_json(const std::vector<std::string>& args) const {
-    const auto result = admin(args);
+boost::json::value server_process::admin_json(const std::vector<std::string>& args,
+                                              const std::string& input) const {
+    const auto result = admin(args, input);
     boost::system::error_code ec;
     auto v = boost::json::parse(result.out, ec);
     if (ec) {
@@ -368,9 +417,38 @@ std::vector<boost::json::value> server_process::admin_json_lines(
     return values;
 }
 
-std::vector<device_credentials> server_process::add_devices(const std::string& name,
-                                                            int count) const {
-    std::vector<std::string> args{"device", "add", "--name", name, "--json"};
+boost::json::object server_process::import_org(const std::string& csv) const {
+    // A new file per import: a test may import several versions of the tree.
+    static std::atomic<int> imports{0};
+    const std::string path = dir_ + "/org-" + std::to_string(++imports) + ".csv";
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << csv;
+        if (!out) {
+            throw std::runtime_error("cannot write " + path);
+        }
+    }
+    auto report = admin_json({"org", "import", path, "--json"}).as_object();
+    if (!report.at("applied").as_bool()) {
+        throw std::runtime_error("org import was not applied: " + boost::json::serialize(report));
+    }
+    return report;
+}
+
+boost::json::object server_process::add_user(const std::string& username, const std::string& role,
+                                             const std::string& org_unit,
+                                             const std::string& password) const {
+    std::vector<std::string> args{"user", "add",   "--username", username, "--role",
+                                  role,   "--org", org_unit,     "--json"};
+    if (!password.empty()) {
+        args.push_back("--password-stdin");
+    }
+    return admin_json(args, password.empty() ? std::string() : password + "\n").as_object();
+}
+
+std::vector<device_credentials> server_process::add_devices(const std::string& name, int count,
+                                                            const std::string& username) const {
+    std::vector<std::string> args{"device", "add", "--name", name, "--user", username, "--json"};
     if (count != 1) {
         args.insert(args.end(), {"--count", std::to_string(count)});
     }
@@ -391,6 +469,11 @@ std::vector<device_credentials> server_process::add_devices(const std::string& n
 
 device_credentials server_process::add_device(const std::string& name) const {
     return add_devices(name, 1).front();
+}
+
+device_credentials server_process::add_device(const std::string& name,
+                                              const std::string& username) const {
+    return add_devices(name, 1, username).front();
 }
 
 }  // namespace sotay::e2e

@@ -246,7 +246,8 @@ STATUSES = ["applied", "duplicate", "rejected"]
 # protocol.md section 7; any other code is read as `internal`.
 ERROR_CODES = {"ok", "auth_failed", "device_revoked", "protocol_unsupported", "bad_message",
                "too_large", "seq_gap", "validation", "out_of_scope", "unknown_type",
-               "rate_limited", "internal", "not_ready", "shutting_down"}
+               "rate_limited", "internal", "not_ready", "shutting_down",
+               "forbidden", "scope_changed", "not_found", "conflict"}
 
 
 class _Writer:

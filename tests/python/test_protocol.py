@@ -3,10 +3,11 @@
 
 Usage: test_protocol.py BIN_DIR   (the directory holding sotay-server and sotay-admin)
 
-Starts the server on a temporary database, enrols two devices with sotay-admin, and drives
-both subprotocols (sotay.v1.json and sotay.v1.bin) through the scenario of a petition
-edited offline on two phones: create, pull, concurrent edits, one conflict, convergence,
-a resent push, a sequence gap and a live pull.  Then stops the server with SIGTERM.
+Starts the server on a temporary database with a small org tree and one officer, enrols
+two of the officer's devices with sotay-admin, and drives both subprotocols
+(sotay.v1.json and sotay.v1.bin) through the scenario of a petition edited offline on two
+phones: create, pull, concurrent edits, one conflict, convergence, a resent push, a
+sequence gap and a live pull.  Then stops the server with SIGTERM.
 Prints one line per check and closes with "N passed, M failed"; exits 1 on any failure.
 Standard library only (python3 of Debian 12) plus sotay_client.py beside this file.
 """
@@ -36,6 +37,16 @@ SUMMARY = "Đơn kiến nghị của bà con thôn Bản Mới về việc sửa
 # way the text must come back canonically equivalent, so that is what is checked, and a
 # note says which of the two the server did.
 PETITIONER = unicodedata.normalize("NFD", "Nguyễn Thị Ánh")
+# Every device belongs to a user who may write only inside their org subtree, so the
+# database gets a small org tree (the LS / LS.TP / LS.TP.P1, LS.TP.P2 part of
+# scripts/demo-org.csv) and an officer at its root before any device is added.
+ORG_CSV = """code,name,parent_code,level_name
+LS,Tỉnh ủy Lạng Sơn,,Tỉnh
+LS.TP,Thành ủy Lạng Sơn,LS,Huyện
+LS.TP.P1,Đảng ủy phường Chi Lăng,LS.TP,Cơ sở
+LS.TP.P2,Đảng ủy phường Đông Kinh,LS.TP,Cơ sở
+"""
+USERNAME = "tester"
 STARTUP_SECONDS = 10.0     # a cold server opens SQLite and binds well within this
 LIVE_WAIT_SECONDS = 5.0    # a live page follows a push within milliseconds on loopback
 SHUTDOWN_SECONDS = 10.0    # SIGTERM finishes in-flight work, then the process exits
@@ -167,6 +178,13 @@ class Server:
     def __init__(self, bin_dir, workdir):
         self.db = os.path.join(workdir, "sotay.db")
         self.admin = os.path.join(bin_dir, "sotay-admin")
+        # The tree and the user first, before the server opens the database.
+        org_csv = os.path.join(workdir, "org.csv")
+        with open(org_csv, "w", encoding="utf-8") as f:
+            f.write(ORG_CSV)
+        self.run_admin("org", "import", org_csv)
+        self.run_admin("user", "add", "--username", USERNAME, "--role", "officer",
+                       "--org", "LS")
         self.stderr = open(os.path.join(workdir, "server.stderr"), "w+b")
         self.proc = subprocess.Popen(
             [os.path.join(bin_dir, "sotay-server"), "--db", self.db, "--listen", f"{HOST}:0"],
@@ -190,10 +208,17 @@ class Server:
             raise RuntimeError(f"no 'listening on HOST:PORT' line; stdout {self.lines}, "
                                f"stderr {self.log_tail()}")
 
+    def run_admin(self, *args):
+        """sotay-admin --db DB ARGS --json; its stdout.  Raises with its stderr if it fails."""
+        out = subprocess.run([self.admin, "--db", self.db, *args, "--json"],
+                             capture_output=True, timeout=30)
+        if out.returncode != 0:
+            raise RuntimeError(f"sotay-admin {' '.join(args)} exited {out.returncode}: "
+                               f"{out.stderr.decode('utf-8', 'replace')}")
+        return out.stdout
+
     def add_device(self, name):
-        out = subprocess.run([self.admin, "--db", self.db, "device", "add", "--name", name,
-                              "--json"], capture_output=True, check=True, timeout=30)
-        return json.loads(out.stdout)
+        return json.loads(self.run_admin("device", "add", "--name", name, "--user", USERNAME))
 
     def log_tail(self):
         self.stderr.seek(0)

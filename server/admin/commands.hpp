@@ -1,0 +1,34 @@
+// The commands of sotay-admin, one file per group. Each returns the exit code (0, or 1
+// when it printed its own failure, as `org import` does with its row errors) and throws
+// usage_error or command_failed (invocation.hpp) otherwise.
+#pragma once
+
+#include "invocation.hpp"
+
+namespace sotay::admin {
+
+// org_commands.cpp
+int org_import(const invocation& in);  // operand: FILE
+int org_list(const invocation& in);
+
+// user_commands.cpp
+int user_add(const invocation& in);
+int user_list(const invocation& in);
+int user_disable(const invocation& in);  // operand: USERNAME
+int user_enable(const invocation& in);   // operand: USERNAME
+int user_move(const invocation& in);     // operand: USERNAME
+int user_role(const invocation& in);     // operand: USERNAME
+int user_passwd(const invocation& in);   // operand: USERNAME
+
+// device_commands.cpp
+int code_create(const invocation& in);
+int device_add(const invocation& in);
+int device_list(const invocation& in);
+int device_revoke(const invocation& in);  // operand: DEVICE_ID
+
+// log_commands.cpp
+int log_show(const invocation& in);
+int conflicts_show(const invocation& in);
+int quarantine_show(const invocation& in);
+
+}  // namespace sotay::admin

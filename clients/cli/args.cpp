@@ -10,8 +10,12 @@ namespace sotay::cli {
 
 const char* const usage_text = R"(usage: sotay [--data DIR] [--json] COMMAND ...
 
-  init --url ws://HOST:PORT/sync --device-id ID --token TOKEN [--format bin|json]
-                              set up this device (credentials from sotay-admin device add)
+  enroll --url wss://HOST:PORT/sync --code CODE [--name DEVICE_NAME] [--ca-file PEM]
+         [--format bin|json]
+                              set up this device with an enrollment code from an
+                              administrator; prints the user and org unit it acts for
+  init --url wss://HOST:PORT/sync --device-id ID --token TOKEN [--ca-file PEM]
+       [--format bin|json]    set up this device with a device id and token
   add TYPE --org UNIT [--set k=v ...] [--no-check]
                               record something; prints the new record's id
   edit ID [--org UNIT] --set k=v ... [--no-check]
@@ -28,6 +32,9 @@ text: --set 'id_number="001203004567"'.
 Checks: add, edit and delete are checked against the schema the server sent at the last
 sync; a record that does not fit is refused with the field and the reason, and nothing
 is recorded. --no-check records without checking (the server still checks).
+Servers: wss:// is TLS, the server's certificate checked against the host name in the
+URL; --ca-file PEM trusts a private CA or a self-signed certificate instead of the
+system's. ws:// (no TLS) is for a trusted network only.
 Data: --data DIR, else $SOTAY_HOME, else ~/.sotay.
 Exit codes: 0 done, 1 failed (the reason is printed), 2 bad usage.
 )";
@@ -44,7 +51,8 @@ struct command_shape {
 
 const std::map<std::string, command_shape>& shapes() {
     static const std::map<std::string, command_shape> s = {
-        {"init", {{"url", "device-id", "token", "format"}, 0, false}},
+        {"enroll", {{"url", "code", "name", "ca-file", "format"}, 0, false}},
+        {"init", {{"url", "device-id", "token", "ca-file", "format"}, 0, false}},
         {"add", {{"org"}, 1, true}},
         {"edit", {{"org"}, 1, true}},
         {"delete", {{}, 1, false}},

@@ -1,12 +1,14 @@
 #include "commands.hpp"
 
 #include <sotay/sdk/device.hpp>
+#include <sotay/sdk/enroll.hpp>
 #include <sotay/sdk/json.hpp>
 
 #include <boost/json.hpp>
 
 #include <unistd.h>
 
+#include <climits>
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -88,9 +90,10 @@ public:
 
     int run() {
         static const std::map<std::string, int (session::*)()> commands = {
-            {"init", &session::init},     {"add", &session::add},   {"edit", &session::edit},
-            {"delete", &session::remove}, {"show", &session::show}, {"list", &session::list},
-            {"sync", &session::sync},     {"status", &session::status},
+            {"enroll", &session::enroll}, {"init", &session::init}, {"add", &session::add},
+            {"edit", &session::edit},     {"delete", &session::remove},
+            {"show", &session::show},     {"list", &session::list}, {"sync", &session::sync},
+            {"status", &session::status},
         };
         try {
             return (this->*commands.at(args_.command))();
@@ -106,8 +109,8 @@ private:
         if (!create && !fs::exists(path)) {
             throw sdk::error(sdk::error_kind::not_configured,
                              "no device is set up in " + args_.data_dir.string() +
-                                 "; run `sotay init --url ws://HOST:PORT/sync --device-id ID "
-                                 "--token TOKEN` first");
+                                 "; run `sotay enroll --url wss://HOST:PORT/sync --code CODE` "
+                                 "first");
         }
         if (create) {
             fs::create_directories(args_.data_dir);
@@ -142,7 +145,21 @@ private:
     // Exit 1 with the reason; a failed sync also says how many changes wait in the
     // outbox, so the officer knows the work is safe.
     int failed(const sdk::error& e) {
-        if (e.violations.empty()) {
+        const bool sync_failure = !e.url.empty() && args_.command == "sync";
+        const bool revoked = sync_failure && e.server_code == sync::errc::device_revoked;
+        if (revoked) {
+            // No later sync of this replica will work: say so, and what to do instead.
+            err_ << "sotay: this device was revoked by an administrator; it can no longer sync "
+                    "with "
+                 << e.url << "\nsotay: (" << e.what() << ")\nsotay: ";
+            if (e.pending > 0) {
+                err_ << plural(e.pending, "unsent change stays", "unsent changes stay") << " in "
+                     << args_.data_dir.string() << "; keep it. ";
+            }
+            err_ << "Ask your administrator for a new enrollment code and set up again in a new "
+                    "data directory: `sotay --data NEW_DIR enroll --url "
+                 << e.url << " --code CODE`\n";
+        } else if (e.violations.empty()) {
             err_ << "sotay: " << e.what() << "\n";
         } else {
             // One line per broken rule and language, the field first: what to fix.
@@ -153,8 +170,11 @@ private:
                      << "\n";
             }
         }
-        const bool sync_failure = !e.url.empty();
-        if (sync_failure) {
+        if (e.server_code == sync::errc::scope_changed && sync_failure) {
+            err_ << "sotay: your org unit or the org tree changed twice during this sync; run "
+                    "`sotay sync` again\n";
+        }
+        if (sync_failure && !revoked) {
             if (e.pending > 0) {
                 err_ << "sotay: " << plural(e.pending, "change is", "changes are")
                      << " kept on this device and will be sent by the next `sotay sync`\n";
@@ -164,8 +184,10 @@ private:
         }
         if (args_.json) {
             json::object o{{"ok", false}, {"error", kind_name(e.kind())}, {"message", e.what()}};
-            if (sync_failure) {
+            if (!e.url.empty()) {
                 o["url"] = e.url;
+            }
+            if (sync_failure) {
                 o["pending"] = e.pending;
             }
             if (e.server_code) {
@@ -186,6 +208,46 @@ private:
         return 1;
     }
 
+    // --format: the wire format, binary unless asked.
+    sync::wire_format format_option() const {
+        const std::string format = option("format", false);
+        if (format == "json") {
+            return sync::wire_format::json;
+        }
+        if (format.empty() || format == "bin") {
+            return sync::wire_format::binary;
+        }
+        throw usage_error("--format is bin or json, not '" + format + "'");
+    }
+
+    // --ca-file, made absolute: later commands may run from another directory.
+    std::string ca_file_option() const {
+        const std::string file = option("ca-file", false);
+        return file.empty() ? file : fs::absolute(file).string();
+    }
+
+    // What init and enroll print after the settings are stored.
+    json::object settings_json(const sdk::device_settings& s) const {
+        json::object o{{"ok", true},
+                       {"device_id", s.device_id},
+                       {"url", s.url},
+                       {"format", s.format == sync::wire_format::json ? "json" : "bin"},
+                       {"data", args_.data_dir.string()}};
+        if (!s.ca_file.empty()) {
+            o["ca_file"] = s.ca_file;
+        }
+        return o;
+    }
+
+    void print_setup(const sdk::device_settings& s) {
+        out_ << "server " << s.url << " ("
+             << (s.format == sync::wire_format::json ? "JSON" : "binary") << ")"
+             << (s.ca_file.empty() ? "" : ", trusting " + s.ca_file) << "; data in "
+             << args_.data_dir.string() << "\n"
+             << "run `sotay sync` once online: it fetches the schema that checks records at "
+                "entry\n";
+    }
+
     // init: validates and stores the settings (the SDK refuses a URL it cannot use and
     // a data directory that belongs to another device).
     int init() {
@@ -193,29 +255,68 @@ private:
         s.url = option("url");
         s.device_id = option("device-id");
         s.token = option("token");
-        const std::string format = option("format", false);
-        if (format == "json") {
-            s.format = sync::wire_format::json;
-        } else if (format.empty() || format == "bin") {
-            s.format = sync::wire_format::binary;
-        } else {
-            throw usage_error("--format is bin or json, not '" + format + "'");
-        }
+        s.format = format_option();
+        s.ca_file = ca_file_option();
         open(true).configure(s);
         if (args_.json) {
-            print(json::object{{"ok", true},
-                               {"device_id", s.device_id},
-                               {"url", s.url},
-                               {"format", format == "json" ? "json" : "bin"},
-                               {"data", args_.data_dir.string()}});
+            print(settings_json(s));
         } else {
-            out_ << "device " << s.device_id << " set up for " << s.url << " ("
-                 << (format == "json" ? "JSON" : "binary") << "); data in "
-                 << args_.data_dir.string() << "\n"
-                 << "run `sotay sync` once online: it fetches the schema that checks records "
-                    "at entry\n";
+            out_ << "device " << s.device_id << " set up\n";
+            print_setup(s);
         }
         return 0;
+    }
+
+    // enroll: the code for credentials (sdk::enroll), then the settings stored as init
+    // stores them. A data directory already set up is refused before the code is sent:
+    // a code works once, and the replica belongs to the device it was set up for.
+    int enroll() {
+        sdk::enroll_request r;
+        r.url = option("url");
+        r.code = option("code");
+        r.device_name = option("name", false);
+        if (r.device_name.empty()) {
+            r.device_name = default_device_name();
+        }
+        r.format = format_option();
+        r.ca_file = ca_file_option();
+        // The replica is made only once the code was accepted: a refused code leaves the
+        // data directory as it was.
+        if (fs::exists(args_.data_dir / db_file)) {
+            if (const auto current = open(false).settings()) {
+                throw sdk::error(sdk::error_kind::invalid_argument,
+                                 args_.data_dir.string() + " is already set up for device " +
+                                     current->device_id + " (" + current->url +
+                                     "); enroll in another data directory (--data DIR)");
+            }
+        }
+        const auto enrolled = sdk::enroll(r);
+        open(true).configure(enrolled.settings);
+        const auto& u = enrolled.user;
+        if (args_.json) {
+            auto o = settings_json(enrolled.settings);
+            o["user"] = json::object{{"username", u.username},
+                                     {"display_name", u.display_name},
+                                     {"role", u.role},
+                                     {"org_unit", u.org_unit}};
+            print(o);
+        } else {
+            out_ << "device " << enrolled.settings.device_id << " enrolled for "
+                 << (u.display_name.empty() ? u.username : u.display_name) << " (" << u.username
+                 << ", " << u.role << "); it sees and records org unit " << u.org_unit
+                 << " and the units below it\n";
+            print_setup(enrolled.settings);
+        }
+        return 0;
+    }
+
+    // "sotay CLI on HOST": what an administrator sees in the device list.
+    static std::string default_device_name() {
+        char host[HOST_NAME_MAX + 1] = {};
+        if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+            return "sotay CLI";
+        }
+        return std::string("sotay CLI on ") + host;
     }
 
     // add: one new change; prints the id alone so scripts can capture it.
@@ -396,7 +497,8 @@ private:
                                {"evicted", r.evicted},
                                {"server_restored", r.server_restored},
                                {"clock_correction_ms", r.clock_correction_ms},
-                               {"purged", r.purged}});
+                               {"purged", r.purged},
+                               {"scope_changed", r.scope_changed}});
             return 0;
         }
         out_ << "synced with " << d.settings()->url << ": sent "
@@ -413,6 +515,14 @@ private:
         if (r.rejected > 0) {
             out_ << plural(r.rejected, "change was", "changes were")
                  << " rejected by the server; see `sotay status`\n";
+        }
+        if (r.scope_changed) {
+            out_ << "your org unit or the org tree changed during this sync; reconnected";
+            if (r.evicted > 0) {
+                out_ << ", and " << plural(r.evicted, "record that is", "records that are")
+                     << " no longer yours left this device";
+            }
+            out_ << "\n";
         }
         if (r.server_restored) {
             out_ << "the server had been restored from a backup: this device sent its changes "
@@ -467,6 +577,7 @@ private:
                 {"url", st.settings ? st.settings->url : ""},
                 {"format", st.settings && st.settings->format == sync::wire_format::json ? "json"
                                                                                           : "bin"},
+                {"ca_file", st.settings ? st.settings->ca_file : ""},
                 {"pending", st.pending},
                 {"kept", st.kept},
                 {"last_seq_made", st.last_seq_made},
@@ -484,6 +595,9 @@ private:
             out_ << "device      " << st.settings->device_id << "\nserver      "
                  << st.settings->url << " ("
                  << (st.settings->format == sync::wire_format::json ? "JSON" : "binary") << ")\n";
+            if (!st.settings->ca_file.empty()) {
+                out_ << "trusting    " << st.settings->ca_file << "\n";
+            }
         }
         out_ << "pending     " << plural(st.pending, "change", "changes") << " not yet sent\n";
         out_ << "last sync   " << (st.last_sync_ms ? iso_time(*st.last_sync_ms) : "never") << "\n";

@@ -6,6 +6,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sqlite3.h>
+
+#include <fstream>
+
 using namespace sotay;
 using namespace sotay::sdk_test;
 
@@ -266,7 +270,9 @@ BOOST_AUTO_TEST_CASE(configure_refuses_bad_settings_and_another_devices_replica)
     auto bad = s;
     bad.url = "http://127.0.0.1:1/sync";
     BOOST_TEST((kind_of(bad) == sdk::error_kind::invalid_argument));
+    bad = s;
     bad.url = "wss://sotay.example/sync";
+    bad.ca_file = (dir.dir / "missing-ca.pem").string();  // checked at setup, not at sync
     BOOST_TEST((kind_of(bad) == sdk::error_kind::invalid_argument));
     bad = s;
     bad.device_id = "0190F5A2-7C41-7D3E-8A5B-1C2D3E4F5A6B";  // uppercase
@@ -291,12 +297,116 @@ BOOST_AUTO_TEST_CASE(server_urls_parse_with_a_default_path) {
     BOOST_TEST(u->host == "127.0.0.1");
     BOOST_TEST(u->port == 8080);
     BOOST_TEST(u->path == "/sync");
+    BOOST_TEST(!u->tls);
     const auto v = sdk::parse_server_url("ws://sotay.example/api/sync", why);
     BOOST_TEST_REQUIRE(v.has_value());
     BOOST_TEST(v->port == 80);
     BOOST_TEST(v->path == "/api/sync");
     BOOST_TEST(!sdk::parse_server_url("ws://127.0.0.1:99999/sync", why).has_value());
     BOOST_TEST(!sdk::parse_server_url("127.0.0.1:8080", why).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(wss_urls_mean_tls_with_port_443_unless_one_is_given) {
+    struct good {
+        std::string url;
+        std::string host;
+        std::uint16_t port;
+        std::string path;
+        bool tls;
+    };
+    const std::vector<good> cases = {
+        {"wss://sotay.example", "sotay.example", 443, "/sync", true},
+        {"wss://sotay.example/", "sotay.example", 443, "/sync", true},
+        {"wss://sotay.example:8443/sync", "sotay.example", 8443, "/sync", true},
+        {"WSS://sotay.example/v2/sync", "sotay.example", 443, "/v2/sync", true},
+        {"wss://10.0.0.2:9000", "10.0.0.2", 9000, "/sync", true},
+        {"wss://[::1]:8443/sync", "::1", 8443, "/sync", true},
+        {"ws://sotay.example:8080/sync", "sotay.example", 8080, "/sync", false},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.url) {
+            std::string why;
+            const auto u = sdk::parse_server_url(c.url, why);
+            BOOST_TEST_REQUIRE(u.has_value(), why);
+            BOOST_TEST(u->host == c.host);
+            BOOST_TEST(u->port == c.port);
+            BOOST_TEST(u->path == c.path);
+            BOOST_TEST(u->tls == c.tls);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_server_urls_are_refused_with_a_sentence_naming_the_fault) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"https://sotay.example/sync", "must start with wss:// or ws://"},
+        {"http://sotay.example/sync", "must start with wss:// or ws://"},
+        {"sotay.example:8080", "must start with wss:// or ws://"},
+        {"wss:///sync", "names no host"},
+        {"wss://sotay.example:0/sync", "bad port '0'"},
+        {"wss://sotay.example:65536/sync", "bad port '65536'"},
+        {"wss://sotay.example:84x3/sync", "bad port or path"},
+        {"wss://sotay.example/sync?token=x", "must not carry a query"},
+        {"wss://sotay.example/sync#x", "must not carry a query, fragment"},
+        {"wss://lan@sotay.example/sync", "must not carry a query, fragment or user name"},
+        {"not a url", "is not a URL"},
+        {"", "is not a URL"},
+    };
+    for (const auto& [url, expected] : cases) {
+        BOOST_TEST_CONTEXT(url) {
+            std::string why;
+            BOOST_TEST(!sdk::parse_server_url(url, why).has_value());
+            BOOST_TEST(why.find(expected) != std::string::npos, why);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_ca_file_is_kept_with_the_settings_and_may_change_with_them) {
+    temp_dir dir;
+    const auto ca = dir.file("ca.pem");
+    std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";  // only its existence is checked here
+    auto s = test_settings();
+    s.url = "wss://sotay.example:8443/sync";
+    s.ca_file = ca.string();
+    {
+        sdk::device d(dir.file());
+        d.configure(s);
+    }
+    sdk::device reopened(dir.file());
+    BOOST_TEST(reopened.settings()->ca_file == ca.string());
+    BOOST_TEST(reopened.settings()->url == s.url);
+    s.ca_file.clear();  // back to the system's trust store
+    reopened.configure(s);
+    BOOST_TEST(reopened.settings()->ca_file.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_replica_written_before_ca_files_existed_is_upgraded_in_place) {
+    temp_dir dir;
+    std::string id;
+    {
+        sdk::device d(dir.file());
+        d.configure(test_settings());
+        id = d.create("petition", "LS.TP.P1", petition("trước khi nâng cấp"));
+    }
+    // Back to local schema 1, as the SDK of issue 3 wrote it: meta had no ca_file.
+    sqlite3* db = nullptr;
+    BOOST_TEST_REQUIRE(sqlite3_open(dir.file().string().c_str(), &db) == SQLITE_OK);
+    const int rc =
+        sqlite3_exec(db, "ALTER TABLE meta DROP COLUMN ca_file; PRAGMA user_version = 1;",
+                     nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    BOOST_TEST_REQUIRE(rc == SQLITE_OK);
+
+    sdk::device d(dir.file());
+    BOOST_TEST(d.settings()->device_id == test_settings().device_id);
+    BOOST_TEST(d.settings()->ca_file.empty());
+    BOOST_TEST(d.get(id).has_value());
+    BOOST_TEST(d.status().last_seq_made == 1u);
+    const auto ca = dir.file("ca.pem");
+    std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
+    auto s = test_settings();
+    s.ca_file = ca.string();
+    d.configure(s);
+    BOOST_TEST(sdk::device(dir.file()).settings()->ca_file == ca.string());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

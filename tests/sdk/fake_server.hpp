@@ -77,6 +77,10 @@ public:
     std::set<std::size_t> lose_push_answer;  // push numbers (0-based): applied, answer lost
     std::set<std::size_t> fail_pull;         // pull numbers (0-based): the link drops first
     std::set<std::uint64_t> reject_seqs;     // answered rejected (validation)
+    std::map<std::uint64_t, sync::errc> reject_codes;  // answered rejected with this code
+    // Pull numbers (0-based) answered `error scope_changed` (no id), as the server does
+    // when the device's user is moved or the org tree changes while it is connected.
+    std::set<std::size_t> scope_change_at_pull;
     // Called before each push is handled (e.g. to roll the state back: a seq_gap).
     std::function<void(const sync::push_msg&)> before_push;
     // Conflicts to report for a change.
@@ -113,6 +117,11 @@ public:
             pulls.push_back(*p);
             if (fail_pull.contains(n)) {
                 throw link_lost();
+            }
+            if (scope_change_at_pull.contains(n)) {
+                return sync::error_msg{std::nullopt,
+                                       {sync::errc::scope_changed,
+                                        "your scope changed; reconnect and pull again", {}}};
             }
             return pull(*p);
         }
@@ -162,6 +171,9 @@ private:
             if (reject_seqs.contains(c.seq)) {
                 res.status = sync::change_status::rejected;
                 res.error = sync::error_info{sync::errc::validation, "bad date", "received_on"};
+            } else if (const auto code = reject_codes.find(c.seq); code != reject_codes.end()) {
+                res.status = sync::change_status::rejected;
+                res.error = sync::error_info{code->second, "refused by the fake server", {}};
             } else {
                 apply(c);
                 if (conflicts_for) {

@@ -452,6 +452,76 @@ BOOST_AUTO_TEST_CASE(a_rejected_change_leaves_the_view_and_is_listed_with_its_re
     BOOST_TEST(d.status().rejected == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(changes_refused_for_scope_or_role_are_listed_like_other_rejections) {
+    temp_dir dir;
+    fake_server server;
+    server.reject_codes = {{1, sync::errc::out_of_scope}, {2, sync::errc::forbidden}};
+    sdk::device d(dir.file(), options_for(server));
+    d.configure(test_settings());
+    const auto outside = d.create("petition", "LS.OTHER", petition("xã khác"));
+    const auto mine = d.create("petition", "LS.TP.P1", petition("của tôi"));
+    d.create("petition", "LS.TP.P1", petition("được nhận"));
+    const auto report = d.sync();
+    BOOST_TEST(report.rejected == 2u);
+    BOOST_TEST(report.applied == 1u);
+    // D3: a rejected change leaves the view; the server keeps it for review.
+    BOOST_TEST(!d.get(outside).has_value());
+    BOOST_TEST(!d.get(mine).has_value());
+    const auto rejected = d.rejected();
+    BOOST_TEST_REQUIRE(rejected.size() == 2u);
+    BOOST_TEST((rejected[0].error.code == sync::errc::out_of_scope));
+    BOOST_TEST(rejected[0].record == outside);
+    BOOST_TEST((rejected[1].error.code == sync::errc::forbidden));
+    BOOST_TEST(rejected[1].error.message == "refused by the fake server");
+    BOOST_TEST(d.status().rejected == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(scope_changed_reconnects_once_and_the_sync_completes) {
+    temp_dir dir;
+    fake_server server;
+    server.scope_change_at_pull = {0};
+    const std::string theirs = "0190f5a2-7c41-7d3e-8a5b-00000000beef";
+    server.apply_other(theirs, "petition", petition("của thiết bị khác"));
+    sdk::device d(dir.file(), options_for(server));
+    d.configure(test_settings());
+    const auto mine = d.create("petition", "LS.TP.P1", petition("của tôi"));
+
+    const auto report = d.sync();
+    BOOST_TEST(report.scope_changed);
+    BOOST_TEST(server.hellos.size() == 2u);  // one reconnect
+    BOOST_TEST(report.sent == 1u);           // counted once: the first connection sent it
+    BOOST_TEST(report.applied == 1u);
+    BOOST_TEST(report.received == 2u);  // by the second connection's pull
+    BOOST_TEST(server.applied.size() == 2u);
+    BOOST_TEST(d.get(theirs).has_value());
+    BOOST_TEST(d.get(mine)->pending == 0u);
+    BOOST_TEST(!d.status().last_error.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(scope_changed_twice_in_a_row_is_reported_and_keeps_the_work) {
+    temp_dir dir;
+    fake_server server;
+    server.scope_change_at_pull = {0, 1};
+    sdk::device d(dir.file(), options_for(server));
+    d.configure(test_settings());
+    d.create("petition", "LS.TP.P1", petition("của tôi"));
+    try {
+        d.sync();
+        BOOST_FAIL("sync was expected to fail");
+    } catch (const sdk::error& e) {
+        BOOST_TEST((e.server_code == sync::errc::scope_changed));
+        BOOST_TEST((e.kind() == sdk::error_kind::unreachable));  // run it again
+    }
+    BOOST_TEST(server.hellos.size() == 2u);  // only one reconnect
+    BOOST_TEST(d.status().last_error.has_value());
+    // The push was answered before the pull failed: nothing waits, and the next sync is
+    // an ordinary one.
+    BOOST_TEST(d.status().pending == 0u);
+    const auto report = d.sync();
+    BOOST_TEST(!report.scope_changed);
+    BOOST_TEST(report.received == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_conflict_is_kept_once_even_when_its_answer_comes_again_as_duplicate) {
     temp_dir dir;
     fake_server server;

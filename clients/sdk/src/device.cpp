@@ -234,6 +234,13 @@ void device::configure(const device_settings& settings) {
     if (settings.token.empty()) {
         throw error(error_kind::invalid_argument, "the token is empty");
     }
+    // Checked now, not at the first sync: the officer setting up is the one who can fix it.
+    std::error_code ignored;
+    if (!settings.ca_file.empty() &&
+        !std::filesystem::is_regular_file(settings.ca_file, ignored)) {
+        throw error(error_kind::invalid_argument,
+                    "the CA file '" + settings.ca_file + "' does not exist");
+    }
     detail::local_store::write_tx tx(impl_->store);
     const auto m = impl_->store.meta();
     // The seqs in this file are the old device's: another device must not continue them.

@@ -42,7 +42,11 @@ struct device::impl {
     void check(const std::string& type, const std::string& org_unit, const sync::field_map& set,
                bool del, bool is_create);
 
-    sync_report run_sync(const progress_callback& progress, bool& connected);
+    // One sync over one connection (sync.cpp steps 1-6); adds what it did to `report`
+    // as it goes, so that what a failed attempt did is not forgotten.
+    void run_sync(const progress_callback& progress, bool& connected, sync_report& report);
+    // run_sync, and once more if the server answers scope_changed (sync.cpp).
+    sync_report run_reconnecting(const progress_callback& progress, bool& connected);
 };
 
 namespace detail {

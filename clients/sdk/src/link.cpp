@@ -1,8 +1,10 @@
-// The default link: sotay::client::sync_client (blocking, one deadline per step) over ws://.
+// The default link: sotay::client::sync_client (blocking, one deadline per step) over
+// ws:// or wss://.
 #include <sotay/client/sync_client.hpp>
 #include <sotay/sdk/link.hpp>
 
 #include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
 
 #include <charconv>
 #include <stdexcept>
@@ -12,22 +14,21 @@ namespace sotay::sdk {
 std::optional<server_url> parse_server_url(const std::string& text, std::string& why) {
     const auto parsed = boost::urls::parse_uri(text);
     if (!parsed) {
-        why = "'" + text + "' is not a URL (expected ws://HOST:PORT/sync)";
+        why = "'" + text + "' is not a URL (expected wss://HOST:PORT/sync)";
         return std::nullopt;
     }
     const auto& u = *parsed;
-    if (u.scheme() == "wss") {
-        why = "wss:// needs TLS, which this client does not have yet; use ws:// on a trusted "
-              "network or through a local TLS tunnel";
-        return std::nullopt;
-    }
-    if (u.scheme() != "ws") {
-        why = "'" + text + "' must start with ws:// (got scheme '" + std::string(u.scheme()) +
-              "')";
+    server_url out;
+    // scheme_id: a scheme is case-insensitive (WSS:// is wss://).
+    if (u.scheme_id() == boost::urls::scheme::wss) {
+        out.tls = true;
+        out.port = 443;
+    } else if (u.scheme_id() != boost::urls::scheme::ws) {
+        why = "'" + text + "' must start with wss:// or ws:// (got scheme '" +
+              std::string(u.scheme()) + "')";
         return std::nullopt;
     }
     // Boost.URL gives an IPv6 literal without its brackets, as the resolver wants it.
-    server_url out;
     out.host = u.host_address();
     if (out.host.empty()) {
         why = "'" + text + "' names no host";
@@ -42,6 +43,12 @@ std::optional<server_url> parse_server_url(const std::string& text, std::string&
             return std::nullopt;
         }
         out.port = static_cast<std::uint16_t>(port);
+    }
+    // Boost.URL 1.81 reads "host:84x3/sync" as port 84 and path "x3/sync": a path after
+    // an authority must start with '/', so such a path means a mistyped port.
+    if (!u.path().empty() && u.path().front() != '/') {
+        why = "'" + text + "' has a bad port or path";
+        return std::nullopt;
     }
     if (!u.path().empty() && u.path() != "/") {
         out.path = u.path();
@@ -69,6 +76,8 @@ public:
         options_.path = url->path;
         options_.format = target.format;
         options_.timeout = target.timeout;
+        options_.tls = url->tls;
+        options_.ca_file = target.ca_file;
     }
 
     sync::welcome_msg open(const sync::hello_msg& hello) override {

@@ -15,12 +15,13 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int schema_version = 1;
+// 1: issue 3. 2: meta.ca_file (issue 5, wss://).
+constexpr int schema_version = 2;
 
 constexpr const char* schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    device_id TEXT, token TEXT, url TEXT, format TEXT NOT NULL DEFAULT 'bin',
+    device_id TEXT, token TEXT, url TEXT, format TEXT NOT NULL DEFAULT 'bin', ca_file TEXT,
     cursor TEXT,
     hlc_wall INTEGER NOT NULL DEFAULT 0, hlc_counter INTEGER NOT NULL DEFAULT 0,
     next_seq INTEGER NOT NULL DEFAULT 1, acked_seq INTEGER NOT NULL DEFAULT 0,
@@ -53,16 +54,24 @@ CREATE TABLE IF NOT EXISTS schema_cache (
 // a second; beyond that something is stuck and the caller should hear about it.
 constexpr int busy_timeout_ms = 5000;
 
-// Creates the tables of a new file; refuses a file written by a newer SDK.
+// Creates the tables of a new file and brings an older file up to date; refuses a file
+// written by a newer SDK. The version is read inside the write transaction, so that two
+// processes opening an old file at once do not both alter it.
 void migrate(SQLite::Database& db) {
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     const int version = db.execAndGet("PRAGMA user_version").getInt();
     if (version > schema_version) {
         throw std::runtime_error("local store: written by a newer SDK (schema " +
                                  std::to_string(version) + ", this SDK knows " +
                                  std::to_string(schema_version) + ")");
     }
-    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    db.exec(schema_sql);
+    if (version == schema_version) {
+        return;  // the transaction rolls back: nothing was written
+    }
+    db.exec(schema_sql);  // CREATE ... IF NOT EXISTS: a new file gets every column
+    if (version == 1) {
+        db.exec("ALTER TABLE meta ADD COLUMN ca_file TEXT");
+    }
     db.exec("PRAGMA user_version = " + std::to_string(schema_version));
     tx.commit();
 }
@@ -297,7 +306,8 @@ meta_row local_store::meta() {
     SQLite::Statement q(db_,
                         "SELECT device_id, token, url, format, cursor, hlc_wall, hlc_counter, "
                         "next_seq, acked_seq, clock_offset_ms, uuid_ms, uuid_counter, "
-                        "last_sync_ms, last_attempt_ms, last_error FROM meta WHERE id = 1");
+                        "last_sync_ms, last_attempt_ms, last_error, ca_file FROM meta "
+                        "WHERE id = 1");
     if (!q.executeStep()) {
         throw std::runtime_error("local store: the meta row is missing");
     }
@@ -309,6 +319,7 @@ meta_row local_store::meta() {
         s.url = q.getColumn(2).getString();
         s.format = q.getColumn(3).getString() == "json" ? sync::wire_format::json
                                                          : sync::wire_format::binary;
+        s.ca_file = opt_text(q.getColumn(15)).value_or("");
         m.settings = std::move(s);
     }
     m.cursor = opt_text(q.getColumn(4));
@@ -326,12 +337,17 @@ meta_row local_store::meta() {
 }
 
 void local_store::save_settings(const device_settings& s) {
-    SQLite::Statement q(db_, "UPDATE meta SET device_id = ?, token = ?, url = ?, format = ? "
-                             "WHERE id = 1");
+    SQLite::Statement q(db_, "UPDATE meta SET device_id = ?, token = ?, url = ?, format = ?, "
+                             "ca_file = ? WHERE id = 1");
     q.bind(1, s.device_id);
     q.bind(2, s.token);
     q.bind(3, s.url);
     q.bind(4, s.format == sync::wire_format::json ? "json" : "bin");
+    if (s.ca_file.empty()) {
+        q.bind(5);
+    } else {
+        q.bind(5, s.ca_file);
+    }
     q.exec();
 }
 

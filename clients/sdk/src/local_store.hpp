@@ -1,10 +1,10 @@
 // The device's local SQLite replica: one file per device (device.hpp states D1-D5).
 //
-// Layout (local schema version 1, PRAGMA user_version):
-//   meta      one row (id = 1): settings (url, device_id, token, format), the pull cursor,
-//             the HLC (hlc_wall, hlc_counter), next_seq, acked_seq (every seq up to it is
-//             acknowledged), clock_offset_ms, the last id minted (uuid_ms, uuid_counter),
-//             last_sync_ms / last_attempt_ms / last_error.
+// Layout (local schema version 2, PRAGMA user_version; version 1 lacked meta.ca_file):
+//   meta      one row (id = 1): settings (url, device_id, token, format, ca_file), the
+//             pull cursor, the HLC (hlc_wall, hlc_counter), next_seq, acked_seq (every
+//             seq up to it is acknowledged), clock_offset_ms, the last id minted (uuid_ms,
+//             uuid_counter), last_sync_ms / last_attempt_ms / last_error.
 //   records   the confirmed state: one row per record as the server last sent it
 //             (id, type, org_unit, version, deleted, fields JSON). Tombstones stay.
 //   outbox    every local change, one row each (seq PRIMARY KEY, record, type, org_unit,

@@ -51,11 +51,13 @@ constexpr int max_gap_restarts = 3;
         case sync::errc::auth_failed:
         case sync::errc::device_revoked:
         case sync::errc::protocol_unsupported:
+        case sync::errc::forbidden:
             kind = error_kind::refused;
             break;
         case sync::errc::rate_limited:
         case sync::errc::internal:
         case sync::errc::shutting_down:
+        case sync::errc::scope_changed:  // device::sync reconnects once by itself
             kind = error_kind::unreachable;  // temporary: try again later
             break;
         default:
@@ -91,6 +93,13 @@ private:
     int fd_ = -1;
 };
 
+// Errors the server sends, whatever was asked, just before it closes the connection
+// (docs/protocol.md section 7).
+bool ends_the_connection(sync::errc code) {
+    return code == sync::errc::scope_changed || code == sync::errc::device_revoked ||
+           code == sync::errc::shutting_down || code == sync::errc::auth_failed;
+}
+
 [[noreturn]] void throw_protocol(const std::string& what) {
     throw error(error_kind::protocol, "unexpected answer from the server: " + what);
 }
@@ -121,8 +130,8 @@ sync::hlc shifted(sync::hlc h, std::int64_t delta_ms) {
 
 }  // namespace
 
-sync_report device::impl::run_sync(const progress_callback& progress, bool& connected) {
-    sync_report report;
+void device::impl::run_sync(const progress_callback& progress, bool& connected,
+                            sync_report& report) {
     sync_progress p;
     const auto tell = [&](sync_phase phase) {
         p.phase = phase;
@@ -135,7 +144,7 @@ sync_report device::impl::run_sync(const progress_callback& progress, bool& conn
     auto m = store.meta();
     const device_settings settings = *m.settings;
     tell(sync_phase::connecting);
-    const link_target target{settings.url, settings.format, opts.timeout};
+    const link_target target{settings.url, settings.format, settings.ca_file, opts.timeout};
     std::unique_ptr<link> line = opts.connect ? opts.connect(target) : make_ws_link(target);
     sync::hello_msg hello;
     hello.device_id = settings.device_id;
@@ -163,7 +172,13 @@ sync_report device::impl::run_sync(const progress_callback& progress, bool& conn
                 } catch (const schema::load_error&) {
                     // Unreadable by this SDK: keep the old one (or none).
                 }
-            } else if (!std::holds_alternative<sync::error_msg>(answer)) {
+            } else if (const auto* e = std::get_if<sync::error_msg>(&answer)) {
+                // What the server says before closing the connection is not about the
+                // schema: the device must hear it.
+                if (ends_the_connection(e->error.code)) {
+                    throw_server_error(e->error, "get_schema");
+                }
+            } else {
                 throw error(error_kind::protocol, "the server answered get_schema with "
                                                   "another message");
             }
@@ -310,7 +325,7 @@ sync_report device::impl::run_sync(const progress_callback& progress, bool& conn
         // which the next hello will announce.
         store.shift_unacked_clocks(residual);
         tx.commit();
-        report.clock_correction_ms = residual;
+        report.clock_correction_ms += residual;
     }
 
     // 5. Pull.
@@ -353,10 +368,34 @@ sync_report device::impl::run_sync(const progress_callback& progress, bool& conn
     {
         local_store::write_tx tx(store);
         const auto now = device_now(store.meta());
-        report.purged = store.purge_acked_before(now - opts.retention.count());
+        report.purged += store.purge_acked_before(now - opts.retention.count());
         tx.commit();
     }
     tell(sync_phase::done);
+}
+
+// scope_changed (docs/protocol.md section 7): the user was moved to another org unit or
+// the org tree changed while the device was connected, and the server closed the
+// connection. Everything done so far is kept (D4), so sync again at once: the new
+// connection gets the new scope, and its pull evicts the records that left it. Only
+// once: a second scope_changed in a row is reported to the caller.
+sync_report device::impl::run_reconnecting(const progress_callback& progress, bool& connected) {
+    sync_report report;
+    try {
+        run_sync(progress, connected, report);
+        return report;
+    } catch (const error& e) {
+        if (e.server_code != sync::errc::scope_changed) {
+            throw;
+        }
+    } catch (const client::client_error& e) {
+        if (e.code() != sync::errc::scope_changed) {
+            throw;
+        }
+    }
+    report.scope_changed = true;
+    connected = false;
+    run_sync(progress, connected, report);
     return report;
 }
 
@@ -387,7 +426,7 @@ sync_report device::sync(const progress_callback& progress) {
     };
 
     try {
-        auto report = impl_->run_sync(progress, connected);
+        auto report = impl_->run_reconnecting(progress, connected);
         local_store::write_tx tx(s);
         s.save_attempt(impl_->device_now(s.meta()), std::nullopt, true);
         tx.commit();

@@ -51,12 +51,15 @@
 
 namespace sotay::sdk {
 
-// How the device reaches its server; set by configure() (the CLI's `init`).
+// How the device reaches its server; set by configure() (the CLI's `init` and `enroll`).
 struct device_settings {
-    std::string url;        // ws://HOST:PORT/sync
-    std::string device_id;  // lowercase UUID, issued by the server (sotay-admin device add)
+    std::string url;        // wss://HOST:PORT/sync (or ws:// on a trusted network)
+    std::string device_id;  // lowercase UUID, issued by the server at enrollment (enroll.hpp)
     std::string token;      // the device's secret, issued with the id
     sync::wire_format format = sync::wire_format::binary;
+    // wss:// only: a PEM file of the certificates to trust (a private CA, or the server's
+    // self-signed certificate); empty = the system's trust store. Read at every sync.
+    std::string ca_file;
 };
 
 struct options {
@@ -114,6 +117,10 @@ struct sync_report {
     bool server_restored = false;  // welcome.last_seq was below our acknowledged seq
     std::int64_t clock_correction_ms = 0;  // added to the device clock by this sync
     std::size_t purged = 0;  // acknowledged changes dropped after their retention
+    // The server said scope_changed (the user was moved, or the org tree changed) and
+    // sync() reconnected once; the counts above add up both connections, and `evicted`
+    // counts the records that left the device's new scope.
+    bool scope_changed = false;
 };
 
 // A conflict the server reported in answer to one of this device's changes.
@@ -192,8 +199,9 @@ public:
     device& operator=(const device&) = delete;
 
     // Sets the server URL and credentials. Throws invalid_argument for a URL that
-    // parse_server_url refuses or a device_id that is not a lowercase UUID, and when the
-    // replica already belongs to another device_id (its seqs are that device's).
+    // parse_server_url refuses, a device_id that is not a lowercase UUID or a CA file that
+    // does not exist, and when the replica already belongs to another device_id (its seqs
+    // are that device's).
     void configure(const device_settings& settings);
     std::optional<device_settings> settings() const;
 

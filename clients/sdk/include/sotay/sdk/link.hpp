@@ -2,7 +2,7 @@
 //
 // The SDK talks through this interface so that an app can bring its own transport (a
 // platform WebSocket on iOS, a proxy, a test double) while the default, make_ws_link(),
-// uses the blocking client in clients/sync_client over ws://.
+// uses the blocking client in clients/sync_client over ws:// or wss:// (TLS).
 //
 // Failure contract (the SDK relies on it):
 //   - open() and request() throw client::transport_error when the connection cannot be
@@ -24,16 +24,18 @@
 
 namespace sotay::sdk {
 
-// A server address as the SDK stores it: ws://HOST:PORT/PATH.
+// A server address as the SDK stores it: ws://HOST:PORT/PATH or wss://HOST:PORT/PATH.
 struct server_url {
     std::string host;
-    std::uint16_t port = 80;
+    std::uint16_t port = 80;  // 443 when tls and none is given
     std::string path = "/sync";
+    bool tls = false;  // wss://: TLS, the server's certificate checked against host
 };
 
-// Parses "ws://host[:port][/path]" (the path defaults to /sync). Returns nullopt and sets
-// `why` for anything else; wss:// is refused with a sentence saying TLS is not built in
-// yet, so that a user learns it at setup rather than at the first sync.
+// Parses "ws[s]://host[:port][/path]" (the path defaults to /sync, the port to 80 for
+// ws:// and 443 for wss://). Returns nullopt and sets `why` (a sentence naming what is
+// wrong) for anything else: another scheme, no host, a bad port, a query, a fragment or
+// a user name.
 std::optional<server_url> parse_server_url(const std::string& text, std::string& why);
 
 class link {
@@ -51,6 +53,9 @@ public:
 struct link_target {
     std::string url;
     sync::wire_format format = sync::wire_format::binary;
+    // wss:// only: a PEM file of the certificates to trust (a private CA, or the server's
+    // self-signed certificate); empty = the system's trust store.
+    std::string ca_file;
     // Bound on every single network step (connect, one write, one read).
     std::chrono::milliseconds timeout{10000};
 };
@@ -58,8 +63,8 @@ struct link_target {
 // Makes one link per sync() call. Throws std::invalid_argument for a URL it cannot use.
 using link_factory = std::function<std::unique_ptr<link>(const link_target&)>;
 
-// The default: a WebSocket over TCP (sotay::client::sync_client) offering exactly the
-// subprotocol of target.format.
+// The default: a WebSocket over TCP, or over TLS for wss:// (sotay::client::sync_client),
+// offering exactly the subprotocol of target.format.
 std::unique_ptr<link> make_ws_link(const link_target& target);
 
 }  // namespace sotay::sdk

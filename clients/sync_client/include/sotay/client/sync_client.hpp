@@ -44,6 +44,11 @@ struct connect_options {
     // write, one read). Loopback answers in milliseconds; a server that is alive but
     // committing a large batch to disk answers within a second or two.
     std::chrono::milliseconds timeout{10000};
+    // wss://: TLS 1.2 or later over the TCP connection, the certificate checked against
+    // `host` (SNI sent). ca_file: a PEM file of the certificates to trust (a private CA,
+    // or the server's self-signed certificate); empty = the system's trust store.
+    bool tls = false;
+    std::string ca_file;
 };
 
 // The server answered `error`, or sent something this client cannot use (bad_message).
@@ -94,9 +99,11 @@ class sync_client {
     sync_client(sync_client&&) noexcept;
     sync_client& operator=(sync_client&&) noexcept;
 
-    // Resolves, connects, upgrades with the subprotocol of options.format and checks the
-    // server chose it. Throws transport_error (an HTTP refusal names status and body).
-    // Closes any previous connection first.
+    // Resolves, connects, for options.tls runs the TLS handshake (SNI, the certificate
+    // checked against options.ca_file or the system's store and against options.host),
+    // upgrades with the subprotocol of options.format and checks the server chose it.
+    // Throws transport_error (an HTTP refusal names status and body; a refused
+    // certificate says it was not trusted, and why). Closes any previous connection first.
     void connect(const connect_options& options);
 
     // Sends hello, returns welcome. Throws client_error with the server's code when it

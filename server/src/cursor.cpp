@@ -1,5 +1,9 @@
 #include "cursor.hpp"
 
+#include <sotay/access/secrets.hpp>
+
+#include <sodium.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -76,7 +80,35 @@ bool valid_record_text(std::string_view id) {
            std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 0x7F; });
 }
 
+constexpr std::size_t mac_bytes = 16;
+
+std::string cursor_mac(std::string_view text, std::string_view key, std::string_view device_id) {
+    // The device id first, with its length, so that no (device, text) pair can be read as
+    // another one.
+    std::string message = std::to_string(device_id.size()) + ":";
+    message.append(device_id);
+    message.append(text);
+    return to_hex(access::keyed_digest(key, message, mac_bytes));
+}
+
 }  // namespace
+
+std::string seal_cursor(std::string_view text, std::string_view key, std::string_view device_id) {
+    return std::string(text) + "." + cursor_mac(text, key, device_id);
+}
+
+std::optional<std::string> open_cursor(std::string_view sealed, std::string_view key,
+                                       std::string_view device_id) {
+    if (sealed.starts_with(legacy_prefix)) return std::string(sealed);
+    constexpr std::size_t tail = 1 + 2 * mac_bytes;
+    if (sealed.size() <= tail || sealed[sealed.size() - tail] != '.') return std::nullopt;
+    const std::string_view text = sealed.substr(0, sealed.size() - tail);
+    const std::string_view mac = sealed.substr(sealed.size() - tail + 1);
+    const std::string expected = cursor_mac(text, key, device_id);
+    // Constant time: the comparison must not tell a forger how many digits were right.
+    if (sodium_memcmp(expected.data(), mac.data(), expected.size()) != 0) return std::nullopt;
+    return std::string(text);
+}
 
 std::string format_cursor(const pull_cursor& c) {
     switch (c.kind) {

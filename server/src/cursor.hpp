@@ -38,6 +38,17 @@ struct pull_cursor {
     bool operator==(const pull_cursor&) const = default;
 };
 
+// Cursors travel sealed: the text above, then "." and 32 hex digits of a BLAKE2b MAC,
+// keyed with the server's cursor key (store::server_secret), over the device id and the
+// text. So a device can present only a cursor the server issued to it: a forged cursor,
+// or one borrowed from a device with a wider scope, would otherwise make the server list
+// the record ids of another scope as evictions.
+std::string seal_cursor(std::string_view text, std::string_view key, std::string_view device_id);
+// The text inside a sealed cursor when its MAC is right for this key and device; legacy
+// "c1." cursors, which name no scope, pass unsealed. nullopt for anything else.
+std::optional<std::string> open_cursor(std::string_view sealed, std::string_view key,
+                                       std::string_view device_id);
+
 // The text of a cursor (a legacy one only for tests: the server no longer issues them).
 std::string format_cursor(const pull_cursor& c);
 // Parses any of the three layouts; nullopt for anything else.

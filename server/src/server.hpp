@@ -77,6 +77,7 @@ private:
     // pieces and the TLS context.
     server_config config_;
     std::unique_ptr<store::store> db_;
+    std::string cursor_key_;  // signs pull cursors (cursor.hpp), kept in the database
     hub hub_;
     commit_queue queue_;
     access::rate_limiter login_limiter_;

@@ -9,6 +9,8 @@
 
 #include <sotay/store/store.hpp>
 
+#include <string>
+
 namespace sotay::server {
 
 struct session_services {
@@ -19,6 +21,8 @@ struct session_services {
     api_context& api;
     // The server's TLS context when it speaks TLS (config.tls()), else null.
     ssl::context* tls = nullptr;
+    // The key pull cursors are signed with (cursor.hpp seal_cursor).
+    const std::string& cursor_key;
 };
 
 }  // namespace sotay::server

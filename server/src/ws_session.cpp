@@ -379,7 +379,8 @@ void ws_session::handle_pull(const sync::pull_msg& m) {
 
     std::optional<pull_cursor> cursor;
     if (m.cursor) {
-        cursor = parse_cursor(*m.cursor);
+        const auto text = open_cursor(*m.cursor, services_.cursor_key, device_id_);
+        if (text) cursor = parse_cursor(*text);
         if (!cursor) {
             return send_error(m.id, sync::errc::bad_message,
                               "cursor is not one this server issued");
@@ -464,11 +465,14 @@ void ws_session::pull_exits(const sync::pull_msg& m, const pull_cursor& from,
     spdlog::info("{}: device {} pulls with a cursor of another scope (tree {}): {} evictions",
                  remote_, device_id_, from.tree_version, page->records.size());
     // more stays true either way: the catch-up of the new scope is still to come.
-    send(sync::changes_msg{m.id, format_cursor(next), true, {}, std::move(page->records)});
+    send(sync::changes_msg{m.id, seal_cursor(format_cursor(next), services_.cursor_key, device_id_),
+                           true, {}, std::move(page->records)});
 }
 
 std::string ws_session::cursor_at(std::uint64_t after) const {
-    return format_cursor({pull_cursor::layout::normal, after, tree_version_, root_, {}});
+    return seal_cursor(
+        format_cursor({pull_cursor::layout::normal, after, tree_version_, root_, {}}),
+        services_.cursor_key, device_id_);
 }
 
 // Live pulls ---------------------------------------------------------------------------

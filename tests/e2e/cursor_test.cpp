@@ -95,4 +95,23 @@ BOOST_AUTO_TEST_CASE(every_malformed_cursor_is_refused) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_sealed_cursor_opens_only_with_its_key_and_device) {
+    const std::string key(32, 'k');
+    const std::string text = format_cursor(normal(42, 3, "LS.TP"));
+    const std::string sealed = seal_cursor(text, key, "device-a");
+    BOOST_TEST(sealed.starts_with(text + "."));
+    BOOST_TEST(open_cursor(sealed, key, "device-a").value_or("") == text);
+    BOOST_TEST(!open_cursor(sealed, key, "device-b").has_value());
+    BOOST_TEST(!open_cursor(sealed, std::string(32, 'x'), "device-a").has_value());
+    BOOST_TEST(!open_cursor(text, key, "device-a").has_value());  // unsealed
+    // Any one character changed, in the text or the MAC, is refused.
+    for (std::size_t i = 0; i < sealed.size(); ++i) {
+        std::string bad = sealed;
+        bad[i] = bad[i] == '0' ? '1' : '0';
+        BOOST_TEST(!open_cursor(bad, key, "device-a").has_value(), "accepted: " << bad);
+    }
+    // Legacy cursors name no scope and pass as they are.
+    BOOST_TEST(open_cursor("c1.17", key, "device-a").value_or("") == "c1.17");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -248,7 +248,9 @@ BOOST_AUTO_TEST_CASE(a_tree_import_ends_only_the_sessions_whose_subtree_changed)
         for (const auto& r : p.records) got.push_back(r.record);
     }
     BOOST_TEST((got == std::vector<std::string>{fresh}));
-    const auto cursor = server::parse_cursor(pages.back().cursor);
+    const auto text = server::open_cursor(pages.back().cursor, db->server_secret("cursor"), a.id());
+    BOOST_TEST_REQUIRE(text.has_value());
+    const auto cursor = server::parse_cursor(*text);
     BOOST_TEST_REQUIRE(cursor.has_value());
     BOOST_TEST(cursor->tree_version == report.version);
     BOOST_TEST(cursor->root == tree.communes[0]);
@@ -276,6 +278,39 @@ BOOST_AUTO_TEST_CASE(a_cursor_naming_a_tree_version_never_committed_is_refused) 
     BOOST_TEST(e->id.value_or(-1) == p.id);
     BOOST_TEST(e->error.code == sync::errc::bad_message);
     ca.close();
+    BOOST_TEST(server.stop() == 0);
+}
+
+// Cursors are sealed for the device they were issued to: a district reviewer's cursor,
+// presented by a commune officer, would otherwise make the server list the district's
+// other record ids as evictions for the officer.
+BOOST_AUTO_TEST_CASE(a_cursor_issued_to_another_device_is_refused) {
+    server_process server;
+    auto db = open_store(server);
+    const district_tree tree = make_district(*db);
+    test_device a(add_user_with_device(*db, "officer.a", access::role::officer, tree.communes[0]));
+    test_device d(add_user_with_device(*db, "reviewer.d", access::role::reviewer, tree.district));
+    test_device b(add_user_with_device(*db, "officer.b", access::role::officer, tree.communes[1]));
+    client::sync_client ca, cb, cd;
+    a.connect(ca, server.port(), sync::wire_format::json);
+    b.connect(cb, server.port(), sync::wire_format::json);
+    d.connect(cd, server.port(), sync::wire_format::json);
+    create_petitions(cb, b, tree.communes[1], 3);
+    const auto d_pages = pull_pages(cd, std::nullopt);
+    BOOST_TEST_REQUIRE(!d_pages.empty());
+
+    sync::pull_msg p;
+    p.id = ca.next_id();
+    p.cursor = d_pages.back().cursor;
+    auto answer = ca.request(p);
+    const auto* e = std::get_if<sync::error_msg>(&answer);
+    BOOST_TEST_REQUIRE(e != nullptr);
+    BOOST_TEST(e->error.code == sync::errc::bad_message);
+    // The reviewer's own cursor still works for the reviewer.
+    BOOST_TEST(pull_pages(cd, d_pages.back().cursor).back().records.empty());
+    ca.close();
+    cb.close();
+    cd.close();
     BOOST_TEST(server.stop() == 0);
 }
 

@@ -117,6 +117,7 @@ public:
     st::result<st::device_info> revoke_device(const std::string&) override { return refuse(); }
     std::vector<st::device_info> list_devices(const st::scope_filter&) override { return {}; }
     std::uint64_t security_epoch() override { return 0; }
+    std::string server_secret(const std::string&) override { return std::string(32, 'k'); }
     st::result<st::pull_page> pull(const st::scope_filter&, std::uint64_t, std::size_t) override {
         return refuse();
     }

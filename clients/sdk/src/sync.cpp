@@ -331,13 +331,24 @@ void device::impl::run_sync(const progress_callback& progress, bool& connected,
     // 5. Pull.
     tell(sync_phase::pulling);
     std::optional<std::string> cursor = store.meta().cursor;
+    bool cursor_refused = false;
     for (;;) {
         sync::pull_msg pull;
         pull.id = next_id++;
         pull.cursor = cursor;
         pull.limit = opts.pull_limit;
         pull.live = false;
-        const auto page = answer_of<sync::changes_msg>(line->request(pull), pull.id, "pull");
+        auto answer = line->request(pull);
+        // A cursor this server cannot read (its database was replaced, not restored: the
+        // key that seals cursors changed) is refused with bad_message; the device then
+        // pulls its whole scope again, once, rather than being stuck.
+        if (const auto* e = std::get_if<sync::error_msg>(&answer);
+            e != nullptr && e->error.code == sync::errc::bad_message && cursor && !cursor_refused) {
+            cursor_refused = true;
+            cursor.reset();
+            continue;
+        }
+        const auto page = answer_of<sync::changes_msg>(std::move(answer), pull.id, "pull");
         {
             local_store::write_tx tx(store);
             for (const auto& r : page.records) {

@@ -50,6 +50,24 @@ std::string token_hash(std::string_view text) {
     return std::string(reinterpret_cast<const char*>(out.data()), out.size());
 }
 
+std::string keyed_digest(std::string_view key, std::string_view message, std::size_t bytes) {
+    if (key.size() < crypto_generichash_KEYBYTES_MIN || key.size() > crypto_generichash_KEYBYTES_MAX ||
+        bytes < crypto_generichash_BYTES_MIN || bytes > crypto_generichash_BYTES_MAX) {
+        throw std::invalid_argument("keyed_digest: key of 16-64 bytes and digest of 16-64 bytes");
+    }
+    std::string out(bytes, '\0');
+    crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       reinterpret_cast<const unsigned char*>(key.data()), key.size());
+    return out;
+}
+
+std::string random_key() {
+    std::string out(32, '\0');
+    randombytes_buf(out.data(), out.size());
+    return out;
+}
+
 std::string random_enrollment_code() {
     std::string out;
     out.reserve(code_symbols + 1);

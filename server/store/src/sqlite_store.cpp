@@ -199,6 +199,39 @@ std::uint64_t sqlite_store::watched_meta(const char* key) {
     return v;
 }
 
+// Kept in meta as hex under "secret.<name>"; INSERT ... DO NOTHING then read back, so two
+// processes making it at once agree on the first one committed.
+std::string sqlite_store::server_secret(const std::string& name) {
+    const std::string key = "secret." + name;
+    std::lock_guard lock(write_mutex_);
+    SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
+    {
+        const std::string fresh = access::random_key();
+        std::string hex;
+        for (const char c : fresh) {
+            static constexpr char digits[] = "0123456789abcdef";
+            hex += digits[static_cast<unsigned char>(c) >> 4];
+            hex += digits[static_cast<unsigned char>(c) & 0x0F];
+        }
+        SQLite::Statement ins(writer_,
+                              "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING");
+        ins.bind(1, key);
+        ins.bind(2, hex);
+        ins.exec();
+    }
+    SQLite::Statement q(writer_, "SELECT value FROM meta WHERE key = ?");
+    q.bind(1, key);
+    if (!q.executeStep()) throw std::runtime_error("meta value missing: " + key);
+    const std::string hex = q.getColumn(0).getString();
+    q.reset();
+    tx.commit();
+    std::string out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    }
+    return out;
+}
+
 void sqlite_store::bump_meta(const char* key) {
     SQLite::Statement q(writer_,
                         "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "

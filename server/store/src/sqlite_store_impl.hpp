@@ -123,6 +123,7 @@ class sqlite_store final : public store {
     result<device_info> revoke_device(const std::string& device_id) override;
     std::vector<device_info> list_devices(const scope_filter& scope) override;
     std::uint64_t security_epoch() override;
+    std::string server_secret(const std::string& name) override;
 
     // Writes (sqlite_write.cpp)
     result<write_outcome> write(const write_batch& batch) override;

@@ -7,6 +7,7 @@
 // each guess against a stolen database expensive.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +24,13 @@ std::string random_token();
 
 // BLAKE2b-256 of text, as 32 raw bytes.
 std::string token_hash(std::string_view text);
+
+// BLAKE2b keyed with `key` (16 to 64 bytes), `bytes` long (16 to 64), raw: a MAC for
+// values the server hands out and must recognise again unaltered (pull cursors).
+std::string keyed_digest(std::string_view key, std::string_view message, std::size_t bytes = 16);
+
+// 32 random bytes, raw: keys for keyed_digest.
+std::string random_key();
 
 // Enrollment codes: 10 symbols of Crockford base32 (no I, L, O, U), printed
 // "ABCDE-FGHJK": 50 random bits, short enough to read out over the phone.

@@ -318,6 +318,10 @@ public:
     virtual std::vector<device_info> list_devices(const scope_filter& scope) = 0;
     std::vector<device_info> list_devices() { return list_devices(scope_filter::all()); }
     virtual std::uint64_t security_epoch() = 0;  // S7
+    // A 32-byte random key named `name`, made on first use and kept in the database, so
+    // the server keeps it across restarts and every process on the file shares it (the
+    // server signs pull cursors with "cursor").
+    virtual std::string server_secret(const std::string& name) = 0;
 
     // Writes (one caller at a time; see S1) -----------------------------------------
     virtual result<write_outcome> write(const write_batch& batch) = 0;

@@ -79,6 +79,16 @@ error_info enroll_failed(std::string why) {
 
 }  // namespace
 
+// The id of an enabled user, for what only an enabled user may be given (a device, a
+// code); in the writer's transaction.
+result<std::int64_t> sqlite_store::enabled_user_id(const std::string& username) {
+    SQLite::Statement u(writer_, "SELECT id, disabled FROM users WHERE username = ?");
+    u.bind(1, username);
+    if (!u.executeStep()) return not_found("username", "there is no user named " + username);
+    if (u.getColumn(1).getInt() != 0) return user_disabled_error(username);
+    return u.getColumn(0).getInt64();
+}
+
 new_device sqlite_store::insert_device(const std::string& name, std::int64_t user_id) {
     const std::int64_t t = now();
     new_device d{random_uuid_v7(t), access::random_token()};
@@ -100,13 +110,9 @@ result<new_device> sqlite_store::add_device(const std::string& name, const std::
     std::lock_guard lock(write_mutex_);
     try {
         SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement u(writer_, "SELECT id, disabled FROM users WHERE username = ?");
-        u.bind(1, username);
-        if (!u.executeStep()) return not_found("username", "there is no user named " + username);
-        if (u.getColumn(1).getInt() != 0) return user_disabled_error(username);
-        const std::int64_t user_id = u.getColumn(0).getInt64();
-        u.reset();
-        auto d = insert_device(name, user_id);
+        const auto user_id = enabled_user_id(username);
+        if (!user_id) return user_id.error();
+        auto d = insert_device(name, *user_id);
         tx.commit();
         return d;
     } catch (const std::exception& e) {
@@ -120,12 +126,8 @@ result<enrollment_code> sqlite_store::create_enrollment_code(const std::string& 
     std::lock_guard lock(write_mutex_);
     try {
         SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement u(writer_, "SELECT id, disabled FROM users WHERE username = ?");
-        u.bind(1, username);
-        if (!u.executeStep()) return not_found("username", "there is no user named " + username);
-        if (u.getColumn(1).getInt() != 0) return user_disabled_error(username);
-        const std::int64_t user_id = u.getColumn(0).getInt64();
-        u.reset();
+        const auto user_id = enabled_user_id(username);
+        if (!user_id) return user_id.error();
         enrollment_code out;
         out.code = access::random_enrollment_code();
         out.username = username;
@@ -140,7 +142,7 @@ result<enrollment_code> sqlite_store::create_enrollment_code(const std::string& 
                             "INSERT INTO enrollment_codes(code_hash, user_id, created_ms, "
                             "expires_ms) VALUES(?, ?, ?, ?)");
         q.bind(1, h.data(), static_cast<int>(h.size()));
-        q.bind(2, user_id);
+        q.bind(2, *user_id);
         q.bind(3, t);
         q.bind(4, out.expires_ms);
         q.exec();

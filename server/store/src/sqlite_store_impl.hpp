@@ -180,6 +180,7 @@ class sqlite_store final : public store {
     // Devices (sqlite_devices.cpp) -------------------------------------------------------
     // Inserts a device for a user in the writer's open transaction.
     new_device insert_device(const std::string& name, std::int64_t user_id);
+    result<std::int64_t> enabled_user_id(const std::string& username);
 
     // Writes (sqlite_write.cpp) ----------------------------------------------------------
     void prepare_writer();

@@ -120,6 +120,21 @@ void normalize(sync::field_map& fields);
 // A real calendar date "YYYY-MM-DD", years 0001-9999.
 bool is_date(std::string_view s);
 
+// Duplicates (issue 6): the natural key of a record, normalised so that two officers'
+// entries of the same real thing compare equal byte for byte. Each component of the
+// type's natural_key is the field's value, or the record's org unit for the component
+// "org_unit"; strings are trimmed of surrounding white space, case-folded (Unicode full
+// folding, so "NGUYỄN" and "nguyễn" meet) and NFC-normalised, whatever form the phone
+// typed them in. The result is a compact JSON array led by the type id, usable as an
+// index key. nullopt when the type has no natural key or a component is unset, null or
+// blank:
+// an incomplete key says nothing about sameness.
+std::optional<std::string> natural_key(const type_def& t, std::string_view org_unit,
+                                       const sync::field_map& fields);
+// A string as it enters a natural key (trimmed, case-folded, NFC). Invalid UTF-8 is
+// returned unchanged.
+std::string key_text(std::string_view s);
+
 // Evolution: the changes from `older` to `newer` that older devices or stored data
 // cannot follow (a removed type, field or enum value; a changed field type; a tightened
 // bound or length; a new pattern or a field that became required). Empty = compatible.

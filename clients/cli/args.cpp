@@ -16,7 +16,7 @@ const char* const usage_text = R"(usage: sotay [--data DIR] [--json] COMMAND ...
                               administrator; prints the user and org unit it acts for
   init --url wss://HOST:PORT/sync --device-id ID --token TOKEN [--ca-file PEM]
        [--format bin|json]    set up this device with a device id and token
-  add TYPE --org UNIT [--set k=v ...] [--no-check]
+  add TYPE --org UNIT [--set k=v ...] [--no-check] [--allow-duplicate]
                               record something; prints the new record's id
   edit ID [--org UNIT] --set k=v ... [--no-check]
                               change fields (k=null clears one)
@@ -32,6 +32,9 @@ text: --set 'id_number="001203004567"'.
 Checks: add, edit and delete are checked against the schema the server sent at the last
 sync; a record that does not fit is refused with the field and the reason, and nothing
 is recorded. --no-check records without checking (the server still checks).
+Duplicates: add refuses a record whose natural key (schema.md: a petition's petitioner,
+date and kind, a member's ID number, ...) equals one already on this device, naming it;
+--allow-duplicate records it anyway (the district reviews duplicates).
 Servers: wss:// is TLS, the server's certificate checked against the host name in the
 URL; --ca-file PEM trusts a private CA or a self-signed certificate instead of the
 system's. ws:// (no TLS) is for a trusted network only.
@@ -135,7 +138,11 @@ arguments parse_arguments(const std::vector<std::string>& argv, const std::strin
         }
         const std::string name = w.substr(2);
         if (name == "no-check" && (a.command == "add" || a.command == "edit")) {
-            a.no_check = true;  // the one option without a value
+            a.no_check = true;  // options without a value
+            continue;
+        }
+        if (name == "allow-duplicate" && a.command == "add") {
+            a.allow_duplicate = true;
             continue;
         }
         if (i + 1 >= rest.size()) {

@@ -331,7 +331,25 @@ private:
 
     int add() {
         auto& d = open(false);
-        const std::string id = d.create(args_.words[0], option("org"), fields());
+        const std::string& type = args_.words[0];
+        const std::string org = option("org");
+        auto values = fields();
+        // Two officers, or one officer twice, entering the same real thing offline is the
+        // commonest duplicate: say so before it is recorded, not after the district finds it.
+        if (const auto same = d.same_natural_key(type, org, values); !same.empty()) {
+            std::string ids;
+            for (const auto& r : same) ids += (ids.empty() ? "" : ", ") + r.id;
+            if (!args_.allow_duplicate) {
+                throw sdk::error(sdk::error_kind::invalid_argument,
+                                 "this " + type + " looks like one already on this device (" +
+                                     ids + "): the same natural key. Check it with `sotay show " +
+                                     same.front().id +
+                                     "`; if it is really another one, add --allow-duplicate");
+            }
+            err_ << "note: recorded although " << ids
+                 << " has the same natural key; the district will review it\n";
+        }
+        const std::string id = d.create(type, org, std::move(values));
         warn_if_unchecked(d);
         if (args_.json) {
             print(json::object{{"ok", true}, {"record", id}});

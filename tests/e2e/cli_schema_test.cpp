@@ -170,6 +170,38 @@ BOOST_AUTO_TEST_CASE(the_cli_refuses_a_bad_record_offline_and_records_nothing) {
     BOOST_TEST(d.status().at("pending").to_number<int>() == 1);
 }
 
+// Issue 6, at entry: the same citizen's petition typed twice (here once in NFD, upper
+// case and with spaces, as another phone might) is refused with the first one named,
+// and recorded only with --allow-duplicate.
+BOOST_AUTO_TEST_CASE(the_cli_warns_before_recording_a_record_with_the_same_natural_key) {
+    server_process server;
+    cli_device d;
+    d.init(server.port(), server.add_device("phone"));
+    d.ok({"sync"});  // fetches the schema
+    const auto first = d.add("petition", {"received_on=2024-03-05", "kind=complaint",
+                                          "status=received", "petitioner_id=Nguyễn Văn A"});
+    const std::string again_nfd = "petitioner_id=  NGUYE\xCC\x82\xCC\x83N VA\xCC\x86N A ";
+    std::vector<std::string> args{"add", "petition", "--org", default_org_unit,
+                                  "--set", "received_on=2024-03-05", "--set", "kind=complaint",
+                                  "--set", "status=received", "--set", again_nfd};
+    const auto refused = d.run(args);
+    BOOST_TEST(refused.exit_code == 1);
+    BOOST_TEST(refused.err.find(first) != std::string::npos, refused.err);
+    BOOST_TEST(refused.err.find("--allow-duplicate") != std::string::npos, refused.err);
+    BOOST_TEST(d.records().size() == 1u);
+
+    // Another kind is another petition: no warning.
+    d.add("petition", {"received_on=2024-03-05", "kind=feedback", "status=received",
+                       "petitioner_id=Nguyễn Văn A"});
+    BOOST_TEST(d.records().size() == 2u);
+
+    args.push_back("--allow-duplicate");
+    const auto forced = d.run(args);
+    BOOST_TEST(forced.exit_code == 0, forced.err);
+    BOOST_TEST(forced.err.find(first) != std::string::npos, forced.err);
+    BOOST_TEST(d.records().size() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(an_older_schema_device_keeps_fields_it_does_not_know) {
     schema_dir files;
     auto v1 = default_schema();

@@ -330,6 +330,22 @@ void device::remove(const std::string& id) {
 std::optional<record_view> device::get(const std::string& id) const { return impl_->view(id); }
 
 // The confirmed records and the records that exist only as pending changes, merged.
+std::vector<record_view> device::same_natural_key(const std::string& type,
+                                                  const std::string& org_unit,
+                                                  const sync::field_map& fields) const {
+    std::vector<record_view> out;
+    const schema::schema* s = impl_->current_schema();
+    const schema::type_def* t = s != nullptr ? s->find(type) : nullptr;
+    if (t == nullptr) return out;
+    const auto key = schema::natural_key(*t, org_unit, fields);
+    if (!key) return out;
+    // A linear pass: a phone holds its commune's records, a few thousand at most.
+    for (auto& r : list(type)) {
+        if (schema::natural_key(*t, r.org_unit, r.fields) == key) out.push_back(std::move(r));
+    }
+    return out;
+}
+
 std::vector<record_view> device::list(const std::optional<std::string>& type) const {
     auto pending = impl_->store.unsettled_all();
     std::vector<record_view> out;

@@ -225,6 +225,14 @@ public:
     std::optional<record_view> get(const std::string& id) const;
     std::vector<record_view> list(const std::optional<std::string>& type = {}) const;
 
+    // Records of the local view that a new record would duplicate: the same type and the
+    // same natural key (schema::natural_key: trimmed, case-folded, NFC), such as the same
+    // citizen's petition entered twice. For warning the officer before create(); creating
+    // anyway is allowed (the district reviews and merges duplicates). Empty when no schema
+    // is cached yet or the new record's key is incomplete.
+    std::vector<record_view> same_natural_key(const std::string& type, const std::string& org_unit,
+                                              const sync::field_map& fields) const;
+
     // Runs `work` (which may call create/edit/remove) in one local transaction: one
     // fsync for many edits, all of them or none. Each edit is still its own change.
     void batch(const std::function<void()>& work);

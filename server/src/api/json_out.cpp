@@ -1,29 +1,16 @@
 #include "json_out.hpp"
 
+#include <sotay/sync/json_values.hpp>
+
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
-#include <cmath>
 
 namespace sotay::server::api {
 
 namespace json = boost::json;
 
 namespace {
-
-json::value value_json(const sync::value& v) {
-    struct visitor {
-        json::value operator()(std::monostate) const { return nullptr; }
-        json::value operator()(bool b) const { return b; }
-        json::value operator()(std::int64_t i) const { return i; }
-        // JSON has no NaN or infinity; the store never holds them, null is the honest form.
-        json::value operator()(double d) const {
-            return std::isfinite(d) ? json::value(d) : json::value(nullptr);
-        }
-        json::value operator()(const std::string& s) const { return json::value(s); }
-    };
-    return std::visit(visitor{}, v);
-}
 
 // The log keeps the change and its answer as JSON text; a row that does not parse (it
 // never should) is shown as null rather than failing the whole list.
@@ -101,9 +88,7 @@ json::object record_json(const sync::record_msg& r) {
     o["org_unit"] = r.org_unit;
     o["version"] = r.version;
     o["deleted"] = r.deleted;
-    json::object fields;
-    for (const auto& [name, v] : r.fields) fields[name] = value_json(v);
-    o["fields"] = std::move(fields);
+    o["fields"] = sync::fields_to_json(r.fields);
     return o;
 }
 

@@ -5,7 +5,7 @@
 //   u8   endianness flag, always 1 (cereal's portable archive writes it first)
 //   u8   message tag = index in the `message` variant:
 //          0 hello  1 welcome  2 push  3 push_result  4 pull  5 changes  6 error
-//          7 get_schema  8 schema
+//          7 get_schema  8 schema  9 get_review  10 review
 //   ...  body: the struct's members in declaration order, encoded as
 //          int -> i32      int64 -> i64     uint64 -> u64     uint32 -> u32
 //          bool -> u8 (0 or 1 only)         double -> f64 (IEEE 754 binary64)
@@ -21,6 +21,10 @@
 //          error_msg     -> optional<i64> id, then error_info
 //          get_schema    -> i64 id
 //          schema_msg    -> i64 id, i32 version, string schema (the JSON text)
+//          get_review    -> i64 id, u64 after, u32 limit, bool live
+//          review_msg    -> i64 id, u64 next, bool more, vector<review_item_msg> items;
+//                           an item and its sides: every member in declaration order
+//                           (messages.hpp), with no defaults left out
 //
 // Decoding rules (codec.hpp states the contract):
 //   B1. Every length and count is read as u64 and checked against the bytes left in the
@@ -76,7 +80,20 @@ constexpr std::size_t min_result = 8 + 1 + 8 + 1;
 // record, type, org_unit, version, deleted, fields count.
 constexpr std::size_t min_record = 3 * min_string + 8 + 1 + 8;
 
+// item, kind, state, type, record, org_unit, field, other_record, other_org_unit,
+// natural_key, sides count, version, created_ms, superseded, seq, decided_by, decided_ms,
+// decision, chosen, survivor, reason, settled_by.
+constexpr std::size_t min_review_item =
+    8 + 9 * min_string + 8 + 8 + 8 + 1 + 8 + min_string + 8 + min_string + min_value +
+    2 * min_string + 8;
+// record, val, device_id, username, seq, device_hlc, received_ms.
+constexpr std::size_t min_review_side = min_string + min_value + 2 * min_string + 8 +
+                                        min_string + 8;
+
 using detail::append_path;
+using detail::max_review_limit;
+using detail::max_review_sides;
+using detail::min_review_limit;
 using detail::path;
 
 // RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. The same set
@@ -286,6 +303,51 @@ public:
         i64(m.id);
         i32(m.version);
         str(m.schema);
+    }
+
+    void operator()(const get_review_msg& m) {
+        i64(m.id);
+        u64(m.after);
+        u32(m.limit);
+        boolean(m.live);
+    }
+
+    void operator()(const review_msg& m) {
+        i64(m.id);
+        u64(m.next);
+        boolean(m.more);
+        items(m.items, [this](const review_item_msg& item) {
+            i64(item.item);
+            str(item.kind);
+            str(item.state);
+            str(item.type);
+            str(item.record);
+            str(item.org_unit);
+            str(item.field);
+            str(item.other_record);
+            str(item.other_org_unit);
+            str(item.natural_key);
+            items(item.sides, [this](const review_side_msg& s) {
+                str(s.record);
+                val(s.val);
+                str(s.device_id);
+                str(s.username);
+                u64(s.seq);
+                str(s.device_hlc);
+                i64(s.received_ms);
+            });
+            u64(item.version);
+            i64(item.created_ms);
+            boolean(item.superseded);
+            u64(item.seq);
+            str(item.decided_by);
+            i64(item.decided_ms);
+            str(item.decision);
+            val(item.chosen);
+            str(item.survivor);
+            str(item.reason);
+            i64(item.settled_by);
+        });
     }
 
     void operator()(const error_msg& m) {
@@ -652,6 +714,64 @@ bool read_schema(binary_reader& r, const path& p, schema_msg& m) {
            r.str(p.member("schema"), m.schema);
 }
 
+bool read_get_review(binary_reader& r, const path& p, get_review_msg& m) {
+    if (!r.request_id(p.member("id"), m.id) || !r.u64(p.member("after"), m.after) ||
+        !r.u32(p.member("limit"), m.limit) || !r.boolean(p.member("live"), m.live)) {
+        return false;
+    }
+    if (m.limit < min_review_limit || m.limit > max_review_limit) {
+        return r.fail(p.member("limit"), detail::review_limit_sentence);
+    }
+    return true;
+}
+
+bool read_review_side(binary_reader& r, const path& p, review_side_msg& s) {
+    return r.str(p.member("record"), s.record) && r.val(p.member("value"), s.val) &&
+           r.str(p.member("device_id"), s.device_id) &&
+           r.str(p.member("username"), s.username) && r.u64(p.member("seq"), s.seq) &&
+           r.str(p.member("device_hlc"), s.device_hlc) &&
+           r.i64(p.member("received_ms"), s.received_ms);
+}
+
+bool read_review_item(binary_reader& r, const path& p, review_item_msg& m) {
+    if (!r.i64(p.member("item"), m.item) || !r.str(p.member("kind"), m.kind) ||
+        !r.str(p.member("state"), m.state)) {
+        return false;
+    }
+    if (!detail::one_of(m.kind, detail::review_kinds)) {
+        return r.fail(p.member("kind"), detail::review_kind_sentence);
+    }
+    if (!detail::one_of(m.state, detail::review_states)) {
+        return r.fail(p.member("state"), detail::review_state_sentence);
+    }
+    return r.str(p.member("type"), m.type) && r.str(p.member("record"), m.record) &&
+           r.str(p.member("org_unit"), m.org_unit) && r.str(p.member("field"), m.field) &&
+           r.str(p.member("other_record"), m.other_record) &&
+           r.str(p.member("other_org_unit"), m.other_org_unit) &&
+           r.str(p.member("natural_key"), m.natural_key) &&
+           r.items(p.member("sides"), min_review_side, max_review_sides, m.sides,
+                   [&](const path& at, review_side_msg& s) {
+                       return read_review_side(r, at, s);
+                   }) &&
+           r.u64(p.member("version"), m.version) &&
+           r.i64(p.member("created_ms"), m.created_ms) &&
+           r.boolean(p.member("superseded"), m.superseded) && r.u64(p.member("seq"), m.seq) &&
+           r.str(p.member("decided_by"), m.decided_by) &&
+           r.i64(p.member("decided_ms"), m.decided_ms) &&
+           r.str(p.member("decision"), m.decision) && r.val(p.member("chosen"), m.chosen) &&
+           r.str(p.member("survivor"), m.survivor) && r.str(p.member("reason"), m.reason) &&
+           r.i64(p.member("settled_by"), m.settled_by);
+}
+
+bool read_review(binary_reader& r, const path& p, review_msg& m) {
+    return r.request_id(p.member("id"), m.id) && r.u64(p.member("next"), m.next) &&
+           r.boolean(p.member("more"), m.more) &&
+           r.items(p.member("items"), min_review_item, r.limits().max_records, m.items,
+                   [&](const path& at, review_item_msg& item) {
+                       return read_review_item(r, at, item);
+                   });
+}
+
 // Decodes the body of the alternative T, named `name` in error sentences.
 template <typename T, typename Read>
 decode_result body(binary_reader& r, std::string_view name, Read read) {
@@ -692,6 +812,10 @@ decode_result decode_frame(binary_reader& r) {
             return body<get_schema_msg>(r, "get_schema", read_get_schema);
         case 8:
             return body<schema_msg>(r, "schema", read_schema);
+        case 9:
+            return body<get_review_msg>(r, "get_review", read_get_review);
+        case 10:
+            return body<review_msg>(r, "review", read_review);
         default:
             r.fail(root.member("tag"), std::to_string(tag) + " is not a message type");
             return std::move(r.error());

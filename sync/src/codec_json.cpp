@@ -1,14 +1,18 @@
 // The JSON subprotocol, sotay.v1.json: one JSON object per WebSocket text frame.
 //
 // Every message is an object whose string member "type" names it: hello, welcome, push,
-// push_result, pull, changes, error, get_schema, schema. The members of each are listed
-// in docs/protocol.md and mirror messages.hpp one to one, with these wire spellings:
+// push_result, pull, changes, error, get_schema, schema, get_review, review. The members
+// of each are listed in docs/protocol.md and mirror messages.hpp one to one, with these
+// wire spellings:
 //   change_msg.del           -> "delete" (omitted when false; "set" omitted when true)
 //   change_result.conflicts  -> omitted when empty;  .error -> present iff rejected
 //   error_msg                -> flat: "id"?, "code", "message", "field"?
 //   schema_msg.schema        -> a JSON object (the text is parsed on encode and
 //                               serialised compactly on decode)
 //   value                    -> null | true/false | integer (int64) | number | string
+//   review_side_msg.val      -> "value"
+//   review_item_msg          -> review_item_to_json (json_values.hpp): empty strings,
+//                               zero decided_ms / settled_by and a null chosen omitted
 //
 // Decoding rules (codec.hpp states the contract):
 //   J1. Input that is not one valid JSON text, or not valid UTF-8, is bad_message
@@ -30,6 +34,7 @@
 #include "decode_path.hpp"
 
 #include <sotay/sync/codec.hpp>
+#include <sotay/sync/json_values.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -148,6 +153,9 @@ private:
 
 using detail::append_path;
 using detail::path;
+using detail::max_review_limit;
+using detail::max_review_sides;
+using detail::min_review_limit;
 
 // Walks a parsed document into the message structs. Every read returns false after
 // recording the first failure in error(); callers return at once.
@@ -525,6 +533,69 @@ bool read_schema(json_reader& r, const json::object& o, const path& p, schema_ms
     return true;
 }
 
+bool read_get_review(json_reader& r, const json::object& o, const path& p, get_review_msg& m) {
+    std::uint64_t limit = m.limit;
+    if (!r.required(o, p, "id", m.id) || !r.optional(o, p, "after", m.after) ||
+        !r.optional(o, p, "limit", limit) || !r.optional(o, p, "live", m.live)) {
+        return false;
+    }
+    if (limit < min_review_limit || limit > max_review_limit) {
+        return r.fail(p.member("limit"), detail::review_limit_sentence);
+    }
+    m.limit = static_cast<std::uint32_t>(limit);
+    return true;
+}
+
+bool read_review_side(json_reader& r, const json::value& v, const path& p, review_side_msg& s) {
+    const json::object* o = r.object(v, p);
+    return o != nullptr && r.required(*o, p, "record", s.record) &&
+           r.required(*o, p, "value", s.val) && r.required(*o, p, "device_id", s.device_id) &&
+           r.required(*o, p, "username", s.username) && r.required(*o, p, "seq", s.seq) &&
+           r.required(*o, p, "device_hlc", s.device_hlc) &&
+           r.required(*o, p, "received_ms", s.received_ms);
+}
+
+// The members review_item_to_json may leave out are optional here, with the same defaults.
+bool read_review_item(json_reader& r, const json::value& v, const path& p, review_item_msg& m) {
+    const json::object* o = r.object(v, p);
+    if (o == nullptr || !r.required(*o, p, "item", m.item) ||
+        !r.required(*o, p, "kind", m.kind) || !r.required(*o, p, "state", m.state)) {
+        return false;
+    }
+    if (!detail::one_of(m.kind, detail::review_kinds)) {
+        return r.fail(p.member("kind"), detail::review_kind_sentence);
+    }
+    if (!detail::one_of(m.state, detail::review_states)) {
+        return r.fail(p.member("state"), detail::review_state_sentence);
+    }
+    return r.required(*o, p, "type", m.type) && r.required(*o, p, "record", m.record) &&
+           r.required(*o, p, "org_unit", m.org_unit) && r.optional(*o, p, "field", m.field) &&
+           r.optional(*o, p, "other_record", m.other_record) &&
+           r.optional(*o, p, "other_org_unit", m.other_org_unit) &&
+           r.optional(*o, p, "natural_key", m.natural_key) &&
+           r.array(*o, p, "sides", true, max_review_sides, m.sides,
+                   [&](const json::value& e, const path& at, review_side_msg& s) {
+                       return read_review_side(r, e, at, s);
+                   }) &&
+           r.required(*o, p, "version", m.version) &&
+           r.required(*o, p, "created_ms", m.created_ms) &&
+           r.required(*o, p, "superseded", m.superseded) && r.required(*o, p, "seq", m.seq) &&
+           r.optional(*o, p, "decided_by", m.decided_by) &&
+           r.optional(*o, p, "decided_ms", m.decided_ms) &&
+           r.optional(*o, p, "decision", m.decision) && r.optional(*o, p, "chosen", m.chosen) &&
+           r.optional(*o, p, "survivor", m.survivor) && r.optional(*o, p, "reason", m.reason) &&
+           r.optional(*o, p, "settled_by", m.settled_by);
+}
+
+bool read_review(json_reader& r, const json::object& o, const path& p, review_msg& m) {
+    return r.required(o, p, "id", m.id) && r.required(o, p, "next", m.next) &&
+           r.required(o, p, "more", m.more) &&
+           r.array(o, p, "items", true, r.limits().max_records, m.items,
+                   [&](const json::value& v, const path& at, review_item_msg& item) {
+                       return read_review_item(r, v, at, item);
+                   });
+}
+
 // Decodes the body of a message whose "type" is `name` into the alternative T.
 template <typename T, typename Read>
 decode_result body(json_reader& r, const json::object& o, std::string_view name, Read read) {
@@ -563,6 +634,8 @@ decode_result decode_document(const json::value& doc, const decode_limits& limit
     if (type == "error") return body<error_msg>(r, *o, "error", read_error);
     if (type == "get_schema") return body<get_schema_msg>(r, *o, "get_schema", read_get_schema);
     if (type == "schema") return body<schema_msg>(r, *o, "schema", read_schema);
+    if (type == "get_review") return body<get_review_msg>(r, *o, "get_review", read_get_review);
+    if (type == "review") return body<review_msg>(r, *o, "review", read_review);
     r.fail(root.member("type"), "\"" + type.substr(0, 64) + "\" is not a message type");
     return std::move(r.error());
 }
@@ -735,6 +808,27 @@ struct encoder {
         boost::system::error_code ec;
         json::value doc = json::parse(m.schema, ec, sp);
         o.emplace("schema", !ec && doc.is_object() ? std::move(doc) : json::value(nullptr, sp));
+    }
+
+    void operator()(const get_review_msg& m) const {
+        o.emplace("type", "get_review");
+        o.emplace("id", m.id);
+        o.emplace("after", m.after);
+        o.emplace("limit", m.limit);
+        o.emplace("live", m.live);
+    }
+
+    void operator()(const review_msg& m) const {
+        o.emplace("type", "review");
+        o.emplace("id", m.id);
+        o.emplace("next", m.next);
+        o.emplace("more", m.more);
+        json::array items(sp);
+        items.reserve(m.items.size());
+        for (const review_item_msg& item : m.items) {
+            items.emplace_back(review_item_to_json(item, sp));
+        }
+        o.emplace("items", std::move(items));
     }
 
     void operator()(const error_msg& m) const {

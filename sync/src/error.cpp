@@ -11,15 +11,15 @@ namespace sotay::sync {
 namespace {
 
 // Indexed by the enum's value; a test checks to_code/from_code agree on every entry.
-constexpr std::array<std::string_view, 18> codes = {
+constexpr std::array<std::string_view, 19> codes = {
     "ok",           "auth_failed", "device_revoked", "protocol_unsupported", "bad_message",
     "too_large",    "seq_gap",     "validation",     "out_of_scope",         "unknown_type",
     "rate_limited", "internal",    "not_ready",      "shutting_down",        "forbidden",
-    "scope_changed", "not_found",  "conflict",
+    "scope_changed", "not_found",  "conflict",       "superseded",
 };
 
 // A sentence per code for error_code::message(); the wire carries its own sentences.
-constexpr std::array<std::string_view, 18> descriptions = {
+constexpr std::array<std::string_view, 19> descriptions = {
     "success",
     "unknown device or wrong token",
     "the device was revoked by an administrator",
@@ -38,6 +38,7 @@ constexpr std::array<std::string_view, 18> descriptions = {
     "the user's scope changed; reconnect",
     "no such user, device, org unit or item",
     "the request conflicts with the current state",
+    "a newer edit overtook what this decision would settle",
 };
 
 class sync_category_impl final : public boost::system::error_category {

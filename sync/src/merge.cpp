@@ -29,6 +29,10 @@ boost::system::result<apply_outcome, error_info> apply(record_state& r, const ch
             return error_info{errc::validation,
                               "field names beginning with '_' are reserved (" + name + ")", name};
     }
+    if (c.restore && c.del)
+        return error_info{errc::validation, "a change cannot both delete and restore", "delete"};
+    if (!c.merged_into.empty() && !c.del)
+        return error_info{errc::validation, "merged_into comes only with a delete", "merged_into"};
     if (!r.id.empty() && r.type != c.type) {
         return error_info{errc::validation,
                           "record " + r.id + " is a " + r.type + ", not a " + c.type, "type"};
@@ -73,6 +77,14 @@ boost::system::result<apply_outcome, error_info> apply(record_state& r, const ch
                                              value{false}, other, other_version});
         }
         if (wins) r.deleted = field_state{value{true}, me, version};
+        // The merge tombstone's pointer is a register like any field (M1 holds for it).
+        if (!c.merged_into.empty())
+            write(merged_into_field, r.fields[std::string(merged_into_field)], value{c.merged_into});
+    } else if (c.restore) {
+        // A reviewer's restore: the tombstone register is written with false by the same
+        // rule, so it undoes exactly the deletes it is newer than.
+        write(deleted_field, r.deleted, value{false});
+        for (const auto& [name, v] : c.set) write(name, r.fields[name], v);
     } else {
         // An edit meeting a concurrent delete: the record stays deleted, the edit's
         // values are still merged so that a restore brings them back.

@@ -5,6 +5,7 @@
 // ignore unknown JSON members, and decode(encode(m)) == m in both formats.
 #include <sotay/sync/codec.hpp>
 #include <sotay/sync/error.hpp>
+#include <sotay/sync/json_values.hpp>
 #include <sotay/sync/messages.hpp>
 
 #include <boost/json/parse.hpp>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -119,6 +121,49 @@ field_map every_value_kind() {
     };
 }
 
+// A review item with every member away from its default (whatever its kind would allow):
+// each one must survive both formats on its own.
+review_item_msg review_item_with_every_member() {
+    review_item_msg m;
+    m.item = 9001;
+    m.kind = "field";
+    m.state = "resolved";
+    m.type = "petition";
+    m.record = "0b6f3c1e-8a4d-7c2b-9e10-4f5a6b7c8d9e";
+    m.org_unit = "LS.TP.P1";
+    m.field = "status";
+    m.other_record = "5d2e0000-0000-7000-8000-000000000001";
+    m.other_org_unit = "LS.TP.P2";
+    m.natural_key = nguyen_nfd;
+    m.sides = {review_side_msg{"0b6f3c1e-8a4d-7c2b-9e10-4f5a6b7c8d9e", std::string("resolved"),
+                               "0190f3c4-5a6b-7c8d-9e0f-1a2b3c4d5e6f", "c\xC3\xA1n_b\xE1\xBB\x99",
+                               42, "1700000000000:3", 1700000000500},
+               review_side_msg{"0b6f3c1e-8a4d-7c2b-9e10-4f5a6b7c8d9e", 94.3,
+                               "0190f3c4-5a6b-7c8d-9e0f-000000000002", "le_van_b",
+                               std::numeric_limits<std::uint64_t>::max(), "1700000000001:0",
+                               std::numeric_limits<std::int64_t>::min()}};
+    m.version = 17;
+    m.created_ms = 1700000001000;
+    m.superseded = true;
+    m.seq = 55;
+    m.decided_by = "truong_phong";
+    m.decided_ms = 1700000002000;
+    m.decision = "value";
+    m.chosen = vietnamese;
+    m.survivor = "5d2e0000-0000-7000-8000-000000000001";
+    m.reason = "tr\xC3\xB9ng l\xE1\xBA\xB7p";
+    m.settled_by = -7;
+    return m;
+}
+
+// The smallest item a decoder accepts: every member at its default but kind and state.
+review_item_msg review_item_with_defaults() {
+    review_item_msg m;
+    m.kind = "duplicate";
+    m.state = "open";
+    return m;
+}
+
 // One or more samples of every message, optional members present and absent.
 std::vector<message> sample_messages() {
     std::vector<message> out;
@@ -179,6 +224,26 @@ std::vector<message> sample_messages() {
                              R"("en":"Petition"},"natural_key":["kind"],"fields":{"kind":)"
                              R"({"type":"enum","label":{"vi":"loại","en":"kind"},"values":)"
                              R"({"complaint":{"vi":"khiếu nại","en":"complaint"}}}}}}})"});
+    out.push_back(get_review_msg{});
+    out.push_back(get_review_msg{std::numeric_limits<std::int64_t>::min(),
+                                 std::numeric_limits<std::uint64_t>::max(), 1000, true});
+    out.push_back(get_review_msg{3, 12, 1, false});
+    review_item_msg settled = review_item_with_defaults();
+    settled.kind = "delete_edit";
+    settled.state = "resolved";
+    settled.field = "_deleted";
+    settled.sides = {review_side_msg{"r", true, "d", "u", 1, "1:0", 2},
+                     review_side_msg{"r", false, "d", "u", 2, "2:0", 3}};
+    settled.decision = "settled";
+    settled.settled_by = 9001;
+    review_item_msg dismissed = review_item_with_defaults();
+    dismissed.state = "dismissed";
+    dismissed.decision = "dismiss";
+    dismissed.chosen = std::int64_t{0};  // not null: written even though it is zero
+    out.push_back(review_msg{14, 56, true,
+                             {review_item_with_every_member(), review_item_with_defaults(),
+                              settled, dismissed}});
+    out.push_back(review_msg{});
     return out;
 }
 
@@ -208,6 +273,7 @@ BOOST_AUTO_TEST_CASE(every_code_string_is_the_enum_name_and_maps_back) {
         {errc::scope_changed, "scope_changed"},
         {errc::not_found, "not_found"},
         {errc::conflict, "conflict"},
+        {errc::superseded, "superseded"},
     };
     for (const auto& [e, name] : table) {
         BOOST_TEST_CONTEXT("code " << name) {
@@ -262,7 +328,7 @@ BOOST_AUTO_TEST_CASE(every_sample_message_round_trips_in_both_formats) {
 }
 
 BOOST_AUTO_TEST_CASE(every_error_code_round_trips_in_both_formats) {
-    for (int i = 0; i <= static_cast<int>(errc::conflict); ++i) {
+    for (int i = 0; i <= static_cast<int>(errc::superseded); ++i) {
         const message m = error_msg{i, error_info{static_cast<errc>(i), "m", std::nullopt}};
         BOOST_TEST_CONTEXT("code " << i) {
             BOOST_TEST((decoded(decode_json(encode_json(m))) == m));
@@ -454,7 +520,7 @@ boost::json::object encoded(const message& m) {
 BOOST_AUTO_TEST_CASE(every_message_names_its_type) {
     const std::vector<std::string> names = {"hello", "welcome", "push", "push_result",
                                             "pull", "changes", "error", "get_schema",
-                                            "schema"};
+                                            "schema", "get_review", "review"};
     for (const message& m : sample_messages()) {
         BOOST_TEST(encoded(m).at("type").as_string() == names.at(m.index()));
     }
@@ -692,7 +758,7 @@ BOOST_AUTO_TEST_CASE(a_frame_not_starting_with_the_little_endian_flag_is_refused
 }
 
 BOOST_AUTO_TEST_CASE(unknown_tags_are_refused) {
-    check_refused(bin(frame::start(9).bytes), errc::bad_message, "9 is not a message type");
+    check_refused(bin(frame::start(11).bytes), errc::bad_message, "11 is not a message type");
     frame value_tag = push_prefix_until_set();
     value_tag.u64(1).str("a").u8(5).u8(0);
     check_refused(bin(value_tag.bytes), errc::bad_message, "unknown value tag 5");
@@ -924,6 +990,313 @@ BOOST_AUTO_TEST_CASE(json_decode_error_carries_the_request_id_of_a_malformed_pus
     // Even an unknown type keeps the id; text that is not JSON has none.
     BOOST_TEST((jsn(R"({"type":"nope","id":12})").error().id == std::optional<std::int64_t>(12)));
     BOOST_TEST(!jsn("{\"id\":3").error().id.has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- review messages (issue 6) ----------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(review_messages)
+
+review_msg one_item(const review_item_msg& item) { return review_msg{1, 2, false, {item}}; }
+
+boost::json::object encoded_item(const review_item_msg& item) {
+    return boost::json::parse(encode_json(one_item(item)))
+        .as_object()
+        .at("items")
+        .as_array()
+        .at(0)
+        .as_object();
+}
+
+std::set<std::string> keys(const boost::json::object& o) {
+    std::set<std::string> out;
+    for (const auto& kv : o) out.emplace(kv.key());
+    return out;
+}
+
+// Decodes `m` after encoding it in format f; both formats must refuse alike.
+decode_result round(wire_format f, const message& m, const decode_limits& limits = {}) {
+    return decode(f, encode(f, m), limits);
+}
+
+BOOST_AUTO_TEST_CASE(every_member_and_every_default_round_trips_in_both_formats) {
+    for (const review_item_msg& item :
+         {review_item_with_every_member(), review_item_with_defaults()}) {
+        const message m = one_item(item);
+        for (const wire_format f : {wire_format::json, wire_format::binary}) {
+            BOOST_TEST_CONTEXT("format " << (f == wire_format::json ? "json" : "binary")
+                                         << ", message " << describe(m)) {
+                BOOST_TEST((decoded(round(f, m)) == m));
+            }
+        }
+    }
+    for (const message& m :
+         {message{get_review_msg{}}, message{get_review_msg{5, 7, 1000, true}}}) {
+        BOOST_TEST((decoded(round(wire_format::json, m)) == m));
+        BOOST_TEST((decoded(round(wire_format::binary, m)) == m));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(json_member_names_are_the_documented_ones) {
+    BOOST_TEST((keys(boost::json::parse(encode_json(get_review_msg{})).as_object()) ==
+                std::set<std::string>{"type", "id", "after", "limit", "live"}));
+    BOOST_TEST((keys(boost::json::parse(encode_json(review_msg{})).as_object()) ==
+                std::set<std::string>{"type", "id", "next", "more", "items"}));
+    const boost::json::object full = encoded_item(review_item_with_every_member());
+    BOOST_TEST((keys(full) ==
+                std::set<std::string>{"item", "kind", "state", "type", "record", "org_unit",
+                                      "field", "other_record", "other_org_unit", "natural_key",
+                                      "sides", "version", "created_ms", "superseded", "seq",
+                                      "decided_by", "decided_ms", "decision", "chosen",
+                                      "survivor", "reason", "settled_by"}));
+    const auto& side = full.at("sides").as_array().at(1).as_object();
+    BOOST_TEST((keys(side) == std::set<std::string>{"record", "value", "device_id", "username",
+                                                    "seq", "device_hlc", "received_ms"}));
+    BOOST_TEST(side.at("value").as_double() == 94.3);
+    BOOST_TEST(full.at("chosen").as_string() == vietnamese);
+    BOOST_TEST(full.at("settled_by").as_int64() == -7);
+}
+
+BOOST_AUTO_TEST_CASE(json_leaves_out_empty_strings_zero_times_and_a_null_choice) {
+    const boost::json::object minimal = encoded_item(review_item_with_defaults());
+    BOOST_TEST((keys(minimal) ==
+                std::set<std::string>{"item", "kind", "state", "type", "record", "org_unit",
+                                      "sides", "version", "created_ms", "superseded", "seq"}));
+    // A side always carries all its members: its value null rather than absent.
+    review_item_msg item = review_item_with_defaults();
+    item.sides.emplace_back();
+    const boost::json::object with_side = encoded_item(item);
+    BOOST_TEST(with_side.at("sides").as_array().at(0).as_object().at("value").is_null());
+    BOOST_TEST(with_side.at("sides").as_array().at(0).as_object().size() == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(the_codec_and_the_http_api_write_the_same_item_object) {
+    for (const review_item_msg& item :
+         {review_item_with_every_member(), review_item_with_defaults()}) {
+        BOOST_TEST((boost::json::value(encoded_item(item)) ==
+                    boost::json::value(review_item_to_json(item))));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(get_review_defaults_apply_to_absent_members) {
+    BOOST_TEST((std::get<get_review_msg>(decoded(jsn(R"({"type":"get_review","id":3})"))) ==
+                get_review_msg{3, 0, 100, false}));
+    BOOST_TEST(jsn(R"({"type":"get_review"})").has_error());
+}
+
+BOOST_AUTO_TEST_CASE(a_documented_json_review_decodes_to_the_expected_values) {
+    const auto r = decode_json(R"({"type":"review","id":4,"next":31,"more":false,"items":[
+        {"item":12,"kind":"field","state":"open","type":"petition","record":"r-1",
+         "org_unit":"LS.TP.P1","field":"status","version":5,"created_ms":1700000000000,
+         "superseded":false,"seq":31,"sides":[
+           {"record":"r-1","value":"resolved","device_id":"d-1","username":"a","seq":8,
+            "device_hlc":"1700000000000:0","received_ms":1700000000100},
+           {"record":"r-1","value":"received","device_id":"d-2","username":"b","seq":3,
+            "device_hlc":"1699999999000:0","received_ms":1700000000200}],
+         "future_member":[1]}]})");
+    const review_msg m = std::get<review_msg>(decoded(r));
+    BOOST_TEST(m.next == 31u);
+    BOOST_TEST_REQUIRE(m.items.size() == 1u);
+    const review_item_msg& item = m.items[0];
+    BOOST_TEST(item.item == 12);
+    BOOST_TEST(item.field == "status");
+    BOOST_TEST(item.decision.empty());
+    BOOST_TEST((item.chosen == value{}));
+    BOOST_TEST_REQUIRE(item.sides.size() == 2u);
+    BOOST_TEST(std::get<std::string>(item.sides[1].val) == "received");
+    BOOST_TEST(item.sides[1].username == "b");
+}
+
+BOOST_AUTO_TEST_CASE(a_limit_outside_one_to_a_thousand_is_refused_in_both_formats) {
+    for (const std::uint32_t limit : {0u, 1001u, 100000u}) {
+        BOOST_TEST_CONTEXT("limit " << limit) {
+            check_refused(jsn(R"({"type":"get_review","id":1,"limit":)" +
+                              std::to_string(limit) + "}"),
+                          errc::bad_message, "get_review.limit must be between 1 and 1000");
+            check_refused(bin(frame::start(9).i64(1).u64(0).u32(limit).u8(0).bytes),
+                          errc::bad_message, "get_review.limit must be between 1 and 1000");
+        }
+    }
+    for (const std::uint32_t limit : {1u, 1000u}) {
+        BOOST_TEST(jsn(R"({"type":"get_review","id":1,"limit":)" + std::to_string(limit) + "}")
+                       .has_value());
+        BOOST_TEST(bin(frame::start(9).i64(1).u64(0).u32(limit).u8(0).bytes).has_value());
+    }
+    check_refused(jsn(R"({"type":"get_review","id":1,"limit":-1})"), errc::bad_message,
+                  "get_review.limit must be a non-negative integer");
+    check_refused(jsn(R"({"type":"get_review","id":1,"after":"5"})"), errc::bad_message,
+                  "get_review.after must be a non-negative integer");
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_kind_or_state_is_refused_with_the_member_named) {
+    review_item_msg bad_kind = review_item_with_every_member();
+    bad_kind.kind = "merge";
+    review_item_msg bad_state = review_item_with_every_member();
+    bad_state.state = "closed";
+    review_item_msg empty_kind = review_item_with_defaults();
+    empty_kind.kind.clear();
+    for (const wire_format f : {wire_format::json, wire_format::binary}) {
+        BOOST_TEST_CONTEXT("format " << (f == wire_format::json ? "json" : "binary")) {
+            const message kind_msg = review_msg{1, 2, false, {review_item_with_defaults(),
+                                                              bad_kind}};
+            check_refused(round(f, kind_msg), errc::bad_message,
+                          R"(review.items[1].kind must be "field", "delete_edit" or "duplicate")");
+            check_refused(round(f, one_item(bad_state)), errc::bad_message,
+                          R"(review.items[0].state must be "open", "resolved" or "dismissed")");
+            check_refused(round(f, one_item(empty_kind)), errc::bad_message,
+                          "review.items[0].kind must be");
+            // The request id still reaches the server's answer.
+            BOOST_TEST((round(f, one_item(bad_state)).error().id == std::optional<std::int64_t>(1)));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(too_many_items_or_sides_are_too_large_in_both_formats) {
+    decode_limits limits;
+    limits.max_records = 2;
+    const message three = review_msg{1, 2, false, {review_item_with_defaults(),
+                                                   review_item_with_defaults(),
+                                                   review_item_with_defaults()}};
+    check_refused(round(wire_format::json, three, limits), errc::too_large,
+                  "review.items has 3 elements, more than the 2 allowed");
+    check_refused(round(wire_format::binary, three, limits), errc::too_large,
+                  "review.items has 3 items, more than the 2 allowed");
+    limits.max_records = 3;
+    BOOST_TEST(round(wire_format::json, three, limits).has_value());
+    BOOST_TEST(round(wire_format::binary, three, limits).has_value());
+
+    review_item_msg nine = review_item_with_defaults();
+    nine.sides.resize(9);
+    check_refused(round(wire_format::json, one_item(nine)), errc::too_large,
+                  "review.items[0].sides has 9 elements, more than the 8 allowed");
+    check_refused(round(wire_format::binary, one_item(nine)), errc::too_large,
+                  "review.items[0].sides has 9 items, more than the 8 allowed");
+    nine.sides.resize(8);
+    BOOST_TEST((decoded(round(wire_format::json, one_item(nine))) == message{one_item(nine)}));
+    BOOST_TEST((decoded(round(wire_format::binary, one_item(nine))) == message{one_item(nine)}));
+
+    limits = {};
+    limits.max_string_bytes = 16;  // the record ids are 36 bytes
+    check_refused(round(wire_format::json, one_item(review_item_with_every_member()), limits),
+                  errc::too_large, "review.items[0].record is longer than 16 bytes");
+    check_refused(round(wire_format::binary, one_item(review_item_with_every_member()), limits),
+                  errc::too_large, "review.items[0].record is longer than 16 bytes");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_json_member_types_are_refused_with_the_member_named) {
+    const std::string head = R"({"type":"review","id":1,"next":2,"more":false,"items":[)";
+    const std::string item = R"({"item":1,"kind":"field","state":"open","type":"t",)"
+                             R"("record":"r","org_unit":"o","version":1,"created_ms":0,)"
+                             R"("superseded":false,"seq":1,)";
+    const std::string side = R"({"record":"r","device_id":"d","username":"u","seq":1,)"
+                             R"("device_hlc":"1:0","received_ms":0,)";
+    struct refusal {
+        std::string text;
+        std::string sentence;
+    };
+    const std::vector<refusal> cases = {
+        {head + item + R"("sides":[]}]})", ""},  // the baseline is accepted
+        {head + item + R"("sides":{}}]})", "review.items[0].sides must be an array"},
+        {head + item + R"("superseded":0}]})", "review.items[0].sides is missing"},
+        {head + item + R"("sides":[],"decided_ms":1.5}]})",
+         "review.items[0].decided_ms must be a signed 64-bit integer"},
+        {head + item + R"("sides":[],"chosen":[1]}]})",
+         "review.items[0].chosen must be null, a boolean, a number or a string"},
+        {head + item + R"("sides":[],"field":null}]})", "review.items[0].field must be a string"},
+        {head + item + R"("sides":[)" + side + R"("value":{}}]}]})",
+         "review.items[0].sides[0].value must be null, a boolean, a number or a string"},
+        {head + item + R"("sides":[)" + side + R"("x":1}]}]})",
+         "review.items[0].sides[0].value is missing"},
+        {head + item + R"("sides":[1]}]})", "review.items[0].sides[0] must be an object"},
+        {head + R"({"item":1,"kind":7}]})", "review.items[0].kind must be a string"},
+        {R"({"type":"review","id":1,"next":-2,"more":false,"items":[]})",
+         "review.next must be a non-negative integer"},
+        {R"({"type":"review","id":1,"next":2,"more":false})", "review.items is missing"},
+    };
+    BOOST_TEST(jsn(cases[0].text).has_value());
+    for (std::size_t i = 1; i < cases.size(); ++i) {
+        BOOST_TEST_CONTEXT("text " << cases[i].text) {
+            check_refused(jsn(cases[i].text), errc::bad_message, cases[i].sentence);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(binary_frames_have_the_documented_layout) {
+    BOOST_TEST(encode_binary(get_review_msg{5, 7, 100, true}) ==
+               frame::start(9).i64(5).u64(7).u32(100).u8(1).bytes);
+    review_item_msg item = review_item_with_defaults();
+    item.item = 3;
+    item.field = "f";
+    item.sides = {review_side_msg{"r", std::int64_t{4}, "d", "u", 6, "1:0", 8}};
+    item.chosen = true;
+    item.settled_by = 2;
+    const std::string expected = frame::start(10)
+                                     .i64(1)  // id
+                                     .u64(2)  // next
+                                     .u8(0)   // more
+                                     .u64(1)  // items: count
+                                     .i64(3)  // item
+                                     .str("duplicate")
+                                     .str("open")
+                                     .str("")   // type
+                                     .str("")   // record
+                                     .str("")   // org_unit
+                                     .str("f")  // field
+                                     .str("")   // other_record
+                                     .str("")   // other_org_unit
+                                     .str("")   // natural_key
+                                     .u64(1)    // sides: count
+                                     .str("r")
+                                     .u8(2)  // value tag: integer
+                                     .i64(4)
+                                     .str("d")
+                                     .str("u")
+                                     .u64(6)
+                                     .str("1:0")
+                                     .i64(8)
+                                     .u64(0)   // version
+                                     .i64(0)   // created_ms
+                                     .u8(0)    // superseded
+                                     .u64(0)   // seq
+                                     .str("")  // decided_by
+                                     .i64(0)   // decided_ms
+                                     .str("")  // decision
+                                     .u8(1)    // chosen: bool
+                                     .u8(1)
+                                     .str("")  // survivor
+                                     .str("")  // reason
+                                     .i64(2)   // settled_by
+                                     .bytes;
+    BOOST_TEST(encode_binary(one_item(item)) == expected);
+    BOOST_TEST((decoded(bin(expected)) == message{one_item(item)}));
+}
+
+BOOST_AUTO_TEST_CASE(every_truncation_of_a_review_frame_is_refused_cleanly) {
+    const std::string full = encode_binary(review_msg{
+        14, 56, true, {review_item_with_every_member(), review_item_with_defaults()}});
+    for (std::size_t n = 0; n < full.size(); ++n) {
+        const decode_result r = bin(std::string_view(full).substr(0, n));
+        if (!r.has_error() || r.error().message.empty() || r.error().code != errc::bad_message) {
+            BOOST_ERROR("prefix " << n << " of " << full.size() << " bytes was not refused");
+        }
+    }
+    BOOST_TEST(bin(full).has_value());
+    check_refused(bin(full + '\0'), errc::bad_message, "review is followed by 1 unexpected bytes");
+}
+
+BOOST_AUTO_TEST_CASE(binary_counts_larger_than_the_frame_are_refused) {
+    check_refused(bin(frame::start(10).i64(1).u64(0).u8(0).u64(1).bytes), errc::bad_message,
+                  "review.items claims 1 items, more than the frame can hold");
+    check_refused(bin(frame::start(10).i64(1).u64(0).u8(0).u64(~std::uint64_t{0}).bytes),
+                  errc::bad_message, "review.items claims");
+    frame sides = frame::start(10).i64(1).u64(0).u8(0).u64(1).i64(3).str("field").str("open");
+    for (int i = 0; i < 7; ++i) sides.str("");
+    // 80 bytes: enough for the smallest item's remainder and one side (49), not two.
+    sides.u64(2).bytes.append(80, '\0');
+    check_refused(bin(sides.bytes), errc::bad_message, "review.items[0].sides claims 2 items");
+    const std::string bad_more = frame::start(10).i64(1).u64(0).u8(2).u64(0).bytes;
+    check_refused(bin(bad_more), errc::bad_message, "review.more must be a bool byte 0 or 1");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

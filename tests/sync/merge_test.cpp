@@ -182,4 +182,60 @@ BOOST_AUTO_TEST_CASE(stored_form_round_trips_and_keeps_each_value_once) {
                               clocks, r.id, back));  // a value without a clock
 }
 
+// Review decisions (issue 6): a restore is the tombstone register written with false.
+BOOST_AUTO_TEST_CASE(a_newer_restore_undoes_a_delete_and_shows_the_merged_edits) {
+    record_state r = created();
+    BOOST_REQUIRE(apply(r, make(dev_a, 2, 3000, 1, {}, true)).has_value());
+    // B's concurrent edit merges into the deleted record (nothing is lost).
+    BOOST_REQUIRE(apply(r, make(dev_b, 1, 2000, 1, {{"status", value{"processing"}}})).has_value());
+    BOOST_REQUIRE(r.is_deleted());
+    change restore = make(dev_b, 2, 4000, r.version, {});
+    restore.restore = true;
+    auto out = apply(r, restore);
+    BOOST_REQUIRE(out.has_value());
+    BOOST_TEST(out->conflicts.empty());
+    BOOST_TEST(!r.is_deleted());
+    BOOST_TEST((r.fields["status"].v == value{"processing"}));
+}
+
+BOOST_AUTO_TEST_CASE(an_older_restore_loses_to_the_delete_it_did_not_see) {
+    record_state r = created();
+    BOOST_REQUIRE(apply(r, make(dev_a, 2, 5000, 1, {}, true)).has_value());
+    change restore = make(dev_b, 1, 4000, 1, {});
+    restore.restore = true;
+    auto out = apply(r, restore);
+    BOOST_REQUIRE(out.has_value());
+    BOOST_TEST(r.is_deleted());
+    BOOST_REQUIRE(out->conflicts.size() == 1u);
+    BOOST_TEST(out->conflicts[0].field == "_deleted");
+    BOOST_TEST(!out->conflicts[0].won);
+}
+
+BOOST_AUTO_TEST_CASE(a_merge_tombstone_points_to_the_survivor_among_the_fields) {
+    record_state r = created();
+    change del = make(dev_b, 1, 2000, 1, {}, true);
+    del.merged_into = "0190f5a2-7c41-7d3e-8a5b-000000000001";
+    BOOST_REQUIRE(apply(r, del).has_value());
+    BOOST_TEST(r.is_deleted());
+    const field_map visible = r.visible_fields();
+    BOOST_REQUIRE(visible.count(std::string(merged_into_field)) == 1u);
+    BOOST_TEST((visible.at(std::string(merged_into_field)) == value{del.merged_into}));
+    // The stored form keeps it.
+    record_state back;
+    BOOST_REQUIRE(decode_record(encode_fields_json(visible), encode_clocks(r), r.id, back));
+    BOOST_TEST((back == r));
+}
+
+BOOST_AUTO_TEST_CASE(restore_with_delete_or_merged_into_without_delete_is_refused) {
+    record_state r = created();
+    const record_state before = r;
+    change both = make(dev_b, 1, 2000, 1, {}, true);
+    both.restore = true;
+    BOOST_TEST(!apply(r, both).has_value());
+    change pointer = make(dev_b, 1, 2000, 1, {});
+    pointer.merged_into = rec;
+    BOOST_TEST(!apply(r, pointer).has_value());
+    BOOST_TEST((r == before));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -22,6 +22,7 @@ http::status status_of(sync::errc code) {
         case errc::not_found:
             return http::status::not_found;
         case errc::conflict:
+        case errc::superseded:
             return http::status::conflict;
         case errc::too_large:
             return http::status::payload_too_large;

@@ -34,6 +34,7 @@ enum class errc : int {
     scope_changed = 15,        // the user was moved or the org tree changed: reconnect
     not_found = 16,            // no such user, device, org unit or review item (HTTP API)
     conflict = 17,             // conflicts with the current state (name taken, decided)
+    superseded = 18,           // a review item a newer edit already overtook (issue 6)
 };
 
 // "auth_failed", ... ; "internal" for a value out of range.

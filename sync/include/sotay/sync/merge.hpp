@@ -39,11 +39,20 @@ struct change {
     std::uint64_t base = 0;
     field_map set;
     bool del = false;
+    // Review decisions only (never from a device's push; the codecs cannot carry them):
+    //   restore      writes the `_deleted` register with false, undoing a delete; `set`
+    //                may carry fields too.
+    //   merged_into  with del: also writes the reserved field `_merged_into` with the id
+    //                of the record that survives a duplicate merge (the tombstone points
+    //                to it; clients see it among the fields).
+    bool restore = false;
+    std::string merged_into;
 };
 
 // Field names beginning with '_' are reserved for the engine's registers.
 inline constexpr std::string_view deleted_field = "_deleted";
 inline constexpr std::string_view org_unit_field = "org_unit";
+inline constexpr std::string_view merged_into_field = "_merged_into";
 
 struct conflict {
     std::string field;  // a field name, "org_unit", or "_deleted"
@@ -63,7 +72,8 @@ struct apply_outcome {
 };
 
 // Applies c to r. `r.id` empty means the record does not exist yet (it is created).
-// Fails, leaving r untouched, when c.type differs from the record's type.
+// Fails, leaving r untouched, when c.type differs from the record's type, when `set`
+// names a reserved field, or when restore and del are both set.
 boost::system::result<apply_outcome, error_info> apply(record_state& r, const change& c);
 
 }  // namespace sotay::sync

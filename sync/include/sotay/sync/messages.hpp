@@ -157,6 +157,78 @@ struct schema_msg {
     bool operator==(const schema_msg&) const = default;
 };
 
+// Review items (issue 6; docs/review.md) ------------------------------------------------
+
+// Client -> server: the review items in the device user's scope that were opened or
+// changed state after review cursor position `after` (0 = from the beginning), oldest
+// change first. With live, once caught up the server keeps sending `review` messages
+// (same id) as items open, are decided or dismissed, until the connection closes.
+struct get_review_msg {
+    std::int64_t id = 0;
+    std::uint64_t after = 0;
+    std::uint32_t limit = 100;  // 1..1000
+    bool live = false;
+
+    bool operator==(const get_review_msg&) const = default;
+};
+
+// One side of a review item: the change that wrote a value (field, delete_edit) or the
+// change that created a record (duplicate).
+struct review_side_msg {
+    std::string record;      // the record this side wrote
+    value val;               // field: the value written; delete_edit: `_deleted` as that
+                             // side left it (true = deleted); duplicate: null
+    std::string device_id;   // who, from which device
+    std::string username;
+    std::uint64_t seq = 0;   // the change: (device_id, seq)
+    std::string device_hlc;  // the device's own clock when it made the change
+    std::int64_t received_ms = 0;  // when the server received it
+
+    bool operator==(const review_side_msg&) const = default;
+};
+
+struct review_item_msg {
+    std::int64_t item = 0;   // the item's id
+    std::string kind;        // "field", "delete_edit" or "duplicate"
+    std::string state;       // "open", "resolved" or "dismissed"
+    std::string type;        // record type
+    std::string record;      // the record (duplicate: the one whose create or key change
+                             // found the other)
+    std::string org_unit;    // its org unit when the item opened
+    std::string field;       // field: the field (or "org_unit"); delete_edit: "_deleted";
+                             // duplicate: ""
+    std::string other_record;    // duplicate: the record with the same natural key
+    std::string other_org_unit;  // duplicate: its org unit
+    std::string natural_key;     // duplicate: the normalised key both share
+    std::vector<review_side_msg> sides;  // two
+    std::uint64_t version = 0;     // the record's version when the item opened
+    std::int64_t created_ms = 0;
+    bool superseded = false;       // open, and a newer edit overtook what it would settle
+    std::uint64_t seq = 0;         // review cursor position of its last change of state
+    // Once decided:
+    std::string decided_by;    // username
+    std::int64_t decided_ms = 0;
+    std::string decision;      // resolved: "side", "value", "restore", "delete", "merge"
+                               // or "settled" (another item's decision settled it);
+                               // dismissed: "dismiss"
+    value chosen;              // field: the value the record keeps; else null
+    std::string survivor;      // merge: the record that survives
+    std::string reason;        // dismissed: why (as typed by the reviewer)
+    std::int64_t settled_by = 0;  // decision "settled": the item whose decision did it
+
+    bool operator==(const review_item_msg&) const = default;
+};
+
+// Server -> client, answer to get_review (and, when live, later news).
+struct review_msg {
+    std::int64_t id = 0;
+    std::uint64_t next = 0;  // the cursor position to send as `after` next time
+    bool more = false;       // more items are waiting: ask again from `next`
+    std::vector<review_item_msg> items;
+
+    bool operator==(const review_msg&) const = default;
+};
+
 // Index order is the binary message tag: never reorder, append only.
 using message = std::variant<hello_msg,        // 0
                              welcome_msg,      // 1
@@ -166,7 +238,9 @@ using message = std::variant<hello_msg,        // 0
                              changes_msg,      // 5
                              error_msg,        // 6
                              get_schema_msg,   // 7
-                             schema_msg>;      // 8
+                             schema_msg,       // 8
+                             get_review_msg,   // 9
+                             review_msg>;      // 10
 
 std::string_view status_name(change_status s);  // "applied", "duplicate", "rejected"
 inline std::ostream& operator<<(std::ostream& os, change_status s) { return os << status_name(s); }

@@ -134,6 +134,18 @@ public:
         return {};
     }
     std::vector<st::conflict_row> conflicts() override { return {}; }
+    st::result<sync::record_msg> record(const std::string&, const st::scope_filter&) override {
+        return refuse();
+    }
+    st::result<st::review_page> review_items(const st::review_query&) override { return refuse(); }
+    st::result<sync::review_item_msg> review_item(std::int64_t, const st::scope_filter&) override {
+        return refuse();
+    }
+    st::result<st::decision_outcome> decide(const st::review_decision&) override {
+        return refuse();
+    }
+    std::uint64_t review_seq() override { return 0; }
+    std::string follow_merged(const std::string& record) override { return record; }
 
 private:
     static sync::error_info refuse() {

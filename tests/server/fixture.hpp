@@ -79,12 +79,15 @@ struct store_env {
     temp_dir dir{"sotay-store-env-"};
     std::shared_ptr<std::atomic<std::int64_t>> clock =
         std::make_shared<std::atomic<std::int64_t>>(start_ms);
+    // The record schema the stores validate against (none: no validation, no keys).
+    std::shared_ptr<const schema::schema> schema;
 
     // A new store object on the file (several may be open, as the server and
     // sotay-admin are); seeded with the test tree and `officer` unless told otherwise.
     std::unique_ptr<store::store> open(bool seeded = true) const {
         store::sqlite_options o;
         o.now_ms = [c = clock] { return c->load(); };
+        o.schema = schema;
         auto s = store::open_sqlite_store(dir.path(), o);
         if (seeded) seed(*s);
         return s;

@@ -1,8 +1,11 @@
-// Format 2 migrates a format-1 file in place (store.hpp, sqlite_schema.hpp): the data is
+// Older files migrate in place (store.hpp, sqlite_schema.hpp). Format 1 -> 2: the data is
 // kept, devices made before users existed are refused with a request to enrol again,
-// and the file then works like a new one. The format-1 file is built here from the
-// version-1 DDL exactly as released (git show b915b97:server/store/src/sqlite_schema.hpp),
-// with rows made the way the version-1 store made them.
+// and the file then works like a new one. Format 2 -> 3: the conflicts become open review
+// items with their ids, and the natural keys of stored records are indexed. The format-1
+// file is built here from the version-1 DDL exactly as released (git show
+// b915b97:server/store/src/sqlite_schema.hpp), with rows made the way the version-1 store
+// made them; the format-2 file is that file taken through the version-2 steps as
+// released (git show 1438186:server/store/src/sqlite_schema.hpp).
 #include "fixture.hpp"
 
 #include <sotay/sync/ids.hpp>
@@ -159,6 +162,92 @@ constexpr const char* v1_device = "0190f5a2-0000-7000-8000-000000000001";
 constexpr const char* v1_token =
     "djEtdG9rZW4tb2YtYS12ZXJzaW9uLTEtZGV2aWNlLTMyYg";  // base64url, as v1 made
 
+// The format 1 -> 2 steps, verbatim.
+constexpr std::array<const char*, 12> v2_steps = {
+    R"SQL(CREATE TABLE org_units (
+  code   TEXT PRIMARY KEY,
+  name   TEXT NOT NULL,
+  parent TEXT NOT NULL,
+  level  TEXT NOT NULL
+))SQL",
+    R"SQL(CREATE TABLE org_versions (
+  version    INTEGER PRIMARY KEY,
+  created_ms INTEGER NOT NULL,
+  tree       TEXT NOT NULL   -- JSON array of {code, name, parent, level}
+))SQL",
+    R"SQL(CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  username      TEXT NOT NULL UNIQUE,
+  display_name  TEXT NOT NULL,
+  role          INTEGER NOT NULL,       -- sotay::access::role
+  org_unit      TEXT NOT NULL,          -- root of the user's scope
+  password_hash TEXT,                   -- argon2id string; NULL = no web login yet
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_ms    INTEGER NOT NULL
+))SQL",
+    "ALTER TABLE devices ADD COLUMN user_id INTEGER REFERENCES users(id)",
+    "ALTER TABLE devices ADD COLUMN revoked_ms INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE devices ADD COLUMN pulled_seq INTEGER NOT NULL DEFAULT 0",
+    R"SQL(CREATE TABLE enrollment_codes (
+  code_hash  BLOB PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used_ms    INTEGER,
+  device_id  TEXT
+))SQL",
+    R"SQL(CREATE TABLE web_sessions (
+  token_hash BLOB PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+))SQL",
+    R"SQL(CREATE TABLE record_moves (
+  server_seq INTEGER PRIMARY KEY,
+  record     BLOB NOT NULL,   -- 16-byte UUID, as records.id
+  from_org   TEXT NOT NULL,
+  to_org     TEXT NOT NULL
+))SQL",
+    "CREATE INDEX records_by_seq_org ON records(server_seq, org_unit)",
+    "CREATE INDEX changes_rejected ON changes(received_ms) WHERE status = 2",
+    "INSERT INTO meta(key, value) VALUES('org_version', '0'), ('security_epoch', '0') "
+    "ON CONFLICT(key) DO NOTHING",
+};
+
+std::shared_ptr<const schema::schema> default_schema() {
+    static const auto s = std::make_shared<const schema::schema>(
+        schema::load_schema_file(std::string(SOTAY_SOURCE_DIR) + "/schema/default.json"));
+    return s;
+}
+
+std::string key_bytes(const std::string& record) {
+    const auto id = sync::parse_uuid(record);
+    return std::string(reinterpret_cast<const char*>(id->data()), id->size());
+}
+
+// A record as the store keeps it, made by v1_device's change `seq` at `ms`.
+void insert_record(raw_db& db, const std::string& record, std::uint64_t seq, std::uint64_t ms,
+                   sync::field_map fields) {
+    sync::record_state r;
+    sync::change c{record, "petition", "LS.TP.P1", v1_device, seq, {ms, 0}, 0, std::move(fields),
+                   false};
+    BOOST_REQUIRE(sync::apply(r, c).has_value());
+    db.one(
+        "INSERT INTO records(id, type, org_unit, version, deleted, server_seq, fields, clocks) "
+        "VALUES(?, 'petition', 'LS.TP.P1', 1, 0, ?, ?, ?)",
+        {{key_bytes(record), true},
+         {std::to_string(seq), false},
+         {sync::encode_fields_json(r.visible_fields()), false},
+         {sync::encode_clocks(r), false}});
+    const std::string hlc = std::to_string(ms) + ":0";
+    db.exec(
+        "INSERT INTO changes(device, seq, record, type, org_unit, base, device_hlc, "
+        "effective_hlc, received_ms, server_seq, status, body, result) VALUES(1, " +
+        std::to_string(seq) + ", '" + record + "', 'petition', 'LS.TP.P1', 0, '" + hlc + "', '" +
+        hlc + "', " + std::to_string(ms) + ", " + std::to_string(seq) +
+        ", 0, '{}', '{\"seq\":" + std::to_string(seq) + ",\"status\":\"applied\"}')");
+}
+
 // A format-1 file with one device, one record (LS.TP.P1, two fields) and its change.
 void make_v1_file(const std::string& path) {
     raw_db db(path);
@@ -199,26 +288,57 @@ void make_v1_file(const std::string& path) {
         "1700000000000, 1, 0, '{}', '{\"seq\":1,\"status\":\"applied\"}')");
 }
 
+constexpr const char* v2_other_device = "0190f5a2-0000-7000-8000-000000000002";
+
+// A format-2 file as the issue-5 server left it: the format-1 file with a second record
+// whose natural key is complete, the schema that server stored, and one conflict (id 7)
+// that v1_device's first change met.
+void make_v2_file(const std::string& path) {
+    make_v1_file(path);
+    raw_db db(path);
+    for (const char* step : v2_steps) db.exec(step);
+    db.exec("UPDATE meta SET value = '2' WHERE key = 'store_format'");
+    db.exec("UPDATE meta SET value = '2' WHERE key = 'head'");
+    db.exec("UPDATE devices SET last_seq = 2");
+    insert_record(db, test::record_id(2), 2, 1'700'000'000'100ULL,
+                  {{"received_on", sync::value{"2022-03-04"}},
+                   {"kind", sync::value{"complaint"}},
+                   {"status", sync::value{"received"}},
+                   {"petitioner_id", sync::value{"Trần Thị Bình"}}});
+    db.one("INSERT INTO meta(key, value) VALUES('schema_json', ?)",
+           {{default_schema()->text, false}});
+    db.one(
+        "INSERT INTO conflicts(id, record, field, winner_device, loser_device, kept, other, "
+        "change_device, change_seq, created_ms) VALUES(7, ?, 'status', ?, ?, '\"received\"', "
+        "'\"resolved\"', 1, 1, 1700000000500)",
+        {{test::record_id(1), false}, {v1_device, false}, {v2_other_device, false}});
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(store_migration)
 
-BOOST_AUTO_TEST_CASE(a_format_1_file_opens_as_format_2_and_keeps_its_data) {
+BOOST_AUTO_TEST_CASE(a_format_1_file_opens_as_format_3_and_keeps_its_data) {
     test::store_env env;
     make_v1_file(env.dir.path());
     auto s = env.open(false);
     {
         raw_db raw(env.dir.path());
-        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "2");
+        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "3");
+        BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = 'conflicts'") == "0");
         for (const char* table : {"org_units", "org_versions", "users", "enrollment_codes",
-                                  "web_sessions", "record_moves"}) {
+                                  "web_sessions", "record_moves", "review_items"}) {
             BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                                "name = ?",
                                {{table, false}}) == "1",
                        table);
         }
-        BOOST_TEST(
-            raw.one("SELECT count(*) FROM sqlite_master WHERE name = 'records_by_seq_org'") == "1");
+        for (const char* index : {"records_by_seq_org", "records_by_key", "review_by_seq"})
+            BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = ?",
+                               {{index, false}}) == "1",
+                       index);
+        // The creating change of the record format 1 made.
+        BOOST_TEST(raw.one("SELECT created_device || ':' || created_seq FROM records") == "1:1");
         BOOST_TEST(raw.one("SELECT user_id IS NULL FROM devices") == "1");
     }
     BOOST_TEST(s->head() == 1u);
@@ -291,7 +411,7 @@ BOOST_AUTO_TEST_CASE(a_file_of_a_newer_format_is_refused_with_the_reason) {
     { auto s = env.open(false); }
     {
         raw_db raw(env.dir.path());
-        raw.exec("UPDATE meta SET value = '3' WHERE key = 'store_format'");
+        raw.exec("UPDATE meta SET value = '4' WHERE key = 'store_format'");
     }
     std::string message;
     try {
@@ -299,7 +419,85 @@ BOOST_AUTO_TEST_CASE(a_file_of_a_newer_format_is_refused_with_the_reason) {
     } catch (const std::exception& e) {
         message = e.what();
     }
-    BOOST_TEST(message.find("store format 3 is newer") != std::string::npos, message);
+    BOOST_TEST(message.find("store format 4 is newer") != std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_CASE(a_format_2_file_keeps_its_conflicts_as_open_review_items) {
+    test::store_env env;
+    make_v2_file(env.dir.path());
+    auto s = env.open(false);
+    {
+        raw_db raw(env.dir.path());
+        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "3");
+        BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = 'conflicts'") == "0");
+        // Keys from the stored schema (record 1 has no petitioner id: incomplete), and each
+        // record's creating change.
+        BOOST_TEST(raw.one("SELECT key_hash IS NULL FROM records WHERE id = ?",
+                           {{key_bytes(test::record_id(1)), true}}) == "1");
+        BOOST_TEST(raw.one("SELECT key_hash IS NULL FROM records WHERE id = ?",
+                           {{key_bytes(test::record_id(2)), true}}) == "0");
+        BOOST_TEST(raw.one("SELECT created_device || ':' || created_seq FROM records WHERE id = ?",
+                           {{key_bytes(test::record_id(2)), true}}) == "1:2");
+    }
+    BOOST_TEST(s->review_seq() == 1u);
+    const auto page = s->review_items({});
+    BOOST_REQUIRE(page.has_value());
+    BOOST_REQUIRE_EQUAL(page->items.size(), 1u);
+    const auto& item = page->items[0];
+    BOOST_TEST(item.item == 7);  // the id the push result gave
+    BOOST_TEST(item.kind == "field");
+    BOOST_TEST(item.state == "open");
+    BOOST_TEST(item.type == "petition");
+    BOOST_TEST(item.record == test::record_id(1));
+    BOOST_TEST(item.org_unit == "LS.TP.P1");
+    BOOST_TEST(item.field == "status");
+    BOOST_TEST(item.created_ms == 1'700'000'000'500);
+    BOOST_TEST(item.seq == 1u);
+    BOOST_TEST(!item.superseded);
+    BOOST_REQUIRE_EQUAL(item.sides.size(), 2u);
+    BOOST_TEST(item.sides[0].device_id == v2_other_device);
+    BOOST_TEST((item.sides[0].val == sync::value{"resolved"}));
+    BOOST_TEST(item.sides[1].device_id == v1_device);
+    BOOST_TEST(item.sides[1].seq == 1u);
+    BOOST_TEST(item.sides[1].device_hlc == "1700000000000:0");
+    BOOST_TEST(item.sides[1].received_ms == 1'700'000'000'000);
+    BOOST_TEST((item.sides[1].val == sync::value{"received"}));
+    // The old admin command still reads it.
+    const auto old = s->conflicts();
+    BOOST_REQUIRE_EQUAL(old.size(), 1u);
+    BOOST_TEST(old[0].id == 7);
+    BOOST_TEST(old[0].winner_device == v1_device);
+    BOOST_TEST(old[0].loser_device == v2_other_device);
+    BOOST_TEST(old[0].kept_json == "\"received\"");
+    BOOST_TEST(old[0].other_json == "\"resolved\"");
+    BOOST_TEST(old[0].state == "open");
+}
+
+BOOST_AUTO_TEST_CASE(a_migrated_file_finds_duplicates_of_its_old_records) {
+    test::store_env env;
+    make_v2_file(env.dir.path());
+    env.schema = default_schema();
+    auto s = env.open(true);
+    const auto dev = test::add_device(*s, test::officer);
+    auto c = test::change_in(1, 3, "LS.TP.P2",
+                             {{"received_on", sync::value{"2022-03-04"}},
+                              {"kind", sync::value{"complaint"}},
+                              {"status", sync::value{"processing"}},
+                              {"petitioner_id", sync::value{"TRẦN THỊ BÌNH"}}});
+    const auto out = test::push(*s, dev, {c});
+    BOOST_TEST(out.results.at(0).status == sync::change_status::applied);
+    store::review_query q;
+    q.kind = "duplicate";
+    const auto page = s->review_items(q);
+    BOOST_REQUIRE_EQUAL(page->items.size(), 1u);
+    const auto& item = page->items[0];
+    BOOST_TEST(item.item > 7);
+    BOOST_TEST(item.seq == 2u);
+    BOOST_TEST(item.record == test::record_id(3));
+    BOOST_TEST(item.other_record == test::record_id(2));
+    BOOST_TEST(item.sides[0].device_id == v1_device);  // the old record's creating change
+    BOOST_TEST(item.sides[0].seq == 2u);
+    BOOST_TEST(item.sides[0].received_ms == 1'700'000'000'100);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

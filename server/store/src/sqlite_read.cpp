@@ -1,6 +1,6 @@
-// Reads: pull pages with their evictions (S3, S6), scope exits, the change log, the
-// quarantine and conflicts. Each multi-statement read runs in one read transaction, so
-// its parts describe the same committed state.
+// Reads: pull pages with their evictions (S3, S6), scope exits, one record, the change
+// log and the quarantine. Each multi-statement read runs in one read transaction, so its
+// parts describe the same committed state.
 #include "sqlite_store_impl.hpp"
 
 #include <sotay/sync/log_codec.hpp>
@@ -27,18 +27,30 @@ std::string uuid_text(const SQLite::Column& c) {
     return sync::format_uuid(bytes);
 }
 
-// Appends the row (record_columns) to `out`; returns its server_seq.
-std::uint64_t read_record(SQLite::Statement& q, std::vector<sync::record_msg>& out) {
+// Appends the row (record_columns) to `out`; returns its server_seq. `all_fields`: a
+// tombstone's fields too (a reviewer's view), not only what a device needs.
+std::uint64_t read_record(SQLite::Statement& q, std::vector<sync::record_msg>& out,
+                          bool all_fields = false) {
     sync::record_msg r;
     r.record = uuid_text(q.getColumn(0));
     r.type = q.getColumn(1).getString();
     r.org_unit = q.getColumn(2).getString();
     r.version = static_cast<std::uint64_t>(q.getColumn(3).getInt64());
     r.deleted = q.getColumn(4).getInt() != 0;
+    const std::string_view fields = text_of(q.getColumn(6));
     // A tombstone travels without its fields: the client only needs to drop its copy
-    // (the values stay on the server, for history and a restore).
-    if (!r.deleted && !sync::decode_fields_json(text_of(q.getColumn(6)), r.fields))
-        throw std::runtime_error("corrupt fields of record " + r.record);
+    // (the values stay on the server, for history and a restore), and to learn where a
+    // merged duplicate went (`_merged_into`, docs/review.md).
+    if (!r.deleted || all_fields) {
+        if (!sync::decode_fields_json(fields, r.fields))
+            throw std::runtime_error("corrupt fields of record " + r.record);
+    } else if (fields.find(sync::merged_into_field) != std::string_view::npos) {
+        sync::field_map all;
+        if (!sync::decode_fields_json(fields, all))
+            throw std::runtime_error("corrupt fields of record " + r.record);
+        if (auto it = all.find(sync::merged_into_field); it != all.end())
+            r.fields.insert(all.extract(it));
+    }
     out.push_back(std::move(r));
     return static_cast<std::uint64_t>(q.getColumn(5).getInt64());
 }
@@ -211,6 +223,25 @@ result<exit_page> sqlite_store::scope_exits(const scope_filter& from, const scop
     }
 }
 
+result<sync::record_msg> sqlite_store::record(const std::string& id, const scope_filter& scope) {
+    const auto bytes = sync::parse_uuid(id);
+    if (!bytes)
+        return invalid("record",
+                       "a record id is a UUID such as 0190f5a2-7c41-7d3e-8a5b-1c2d3e4f5a6b");
+    try {
+        auto db = borrow_reader();
+        SQLite::Statement q(*db, std::string(record_columns) + " WHERE id = ?");
+        q.bind(1, bytes->data(), static_cast<int>(bytes->size()));
+        std::vector<sync::record_msg> out;
+        if (q.executeStep()) read_record(q, out, true);
+        if (out.empty() || !scope.contains(out.front().org_unit))
+            return not_found("record", "there is no record " + id + " in your scope");
+        return std::move(out.front());
+    } catch (const std::exception& e) {
+        return fail("record", e);
+    }
+}
+
 std::uint64_t sqlite_store::head() {
     auto db = borrow_reader();
     return read_meta(*db, "head");
@@ -247,28 +278,6 @@ std::vector<logged_change> sqlite_store::quarantine(const scope_filter& scope, s
     if (!scope.everything) q.bind(1, codes_json(scope.codes));
     q.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, limit_max)));
     while (q.executeStep()) out.push_back(read_change(q));
-    return out;
-}
-
-std::vector<conflict_row> sqlite_store::conflicts() {
-    std::vector<conflict_row> out;
-    auto db = borrow_reader();
-    SQLite::Statement q(*db,
-                        "SELECT id, record, field, winner_device, loser_device, kept, other, "
-                        "created_ms, state FROM conflicts ORDER BY id");
-    while (q.executeStep()) {
-        conflict_row c;
-        c.id = q.getColumn(0).getInt64();
-        c.record = q.getColumn(1).getString();
-        c.field = q.getColumn(2).getString();
-        c.winner_device = q.getColumn(3).getString();
-        c.loser_device = q.getColumn(4).getString();
-        c.kept_json = q.getColumn(5).getString();
-        c.other_json = q.getColumn(6).getString();
-        c.created_ms = q.getColumn(7).getInt64();
-        c.state = q.getColumn(8).getString();
-        out.push_back(std::move(c));
-    }
     return out;
 }
 

@@ -1,4 +1,4 @@
-// The SQLite layout of the central store, format version 2.
+// The SQLite layout of the central store, format version 3.
 //
 // Keys: the big tables are WITHOUT ROWID and keyed by values that grow with time
 // (UUIDv7 record ids; (device, seq) in the log) so that inserts append to the B-tree
@@ -11,13 +11,17 @@
 //      record moves (S6); devices gain user_id, revoked_ms, pulled_seq; records are
 //      indexed by (server_seq, org_unit) for scoped pulls. A new file is made as version 1 and then
 //      migrated, so every database takes the same path to the current layout.
+//   3  issue 6: the review queue (review_items replaces conflicts, whose rows it takes
+//      over as open items); records gain the hash of their natural key, which duplicate
+//      detection looks up, and their creating change. The copying needs C++
+//      (sqlite_review_open.cpp, sqlite_keys.cpp).
 #pragma once
 
 #include <array>
 
 namespace sotay::store::detail {
 
-inline constexpr int store_format_version = 2;
+inline constexpr int store_format_version = 3;
 
 inline constexpr const char* schema_v1 = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (
@@ -166,6 +170,59 @@ inline constexpr std::array<const char*, 12> migrate_v1_to_v2 = {
     "CREATE INDEX changes_rejected ON changes(received_ms) WHERE status = 2",
     "INSERT INTO meta(key, value) VALUES('org_version', '0'), ('security_epoch', '0') "
     "ON CONFLICT(key) DO NOTHING",
+};
+
+// Version 2 -> 3, run once inside the migration transaction, before the conflicts are
+// copied over and the conflicts table is dropped (sqlite_store.cpp, migrate()).
+inline constexpr std::array<const char*, 10> migrate_v2_to_v3 = {
+    // One row per review item (store.hpp R1-R7). Record ids are UUID text, as the
+    // change log and the wire name them; the item id is the conflict id a push result
+    // gave (R1). Decided items keep their row: the queue is also the history of who
+    // decided what.
+    R"SQL(CREATE TABLE review_items (
+  id             INTEGER PRIMARY KEY,
+  kind           TEXT NOT NULL,              -- 'field', 'delete_edit', 'duplicate'
+  state          TEXT NOT NULL,              -- 'open', 'resolved', 'dismissed'
+  type           TEXT NOT NULL,              -- record type
+  record         TEXT NOT NULL,
+  org_unit       TEXT NOT NULL,              -- the record's unit when the item opened (R3)
+  field          TEXT NOT NULL,              -- field or 'org_unit'; '_deleted'; '' (duplicate)
+  other_record   TEXT NOT NULL DEFAULT '',   -- duplicate: the record with the same key
+  other_org_unit TEXT NOT NULL DEFAULT '',
+  natural_key    TEXT NOT NULL DEFAULT '',
+  version        INTEGER NOT NULL,           -- the record's version when it opened (R5)
+  incoming_won   INTEGER NOT NULL DEFAULT 0, -- field, delete_edit: side 1's value was kept
+  sides          TEXT NOT NULL,              -- JSON array of the two sides
+  created_ms     INTEGER NOT NULL,
+  seq            INTEGER NOT NULL,           -- review_seq of its last change of state (R7)
+  decided_by     INTEGER REFERENCES users(id),
+  decided_ms     INTEGER NOT NULL DEFAULT 0,
+  decision       TEXT NOT NULL DEFAULT '',   -- side, value, restore, delete, merge, settled, dismiss
+  chosen         TEXT NOT NULL DEFAULT 'null',  -- JSON value the record keeps (field)
+  survivor       TEXT NOT NULL DEFAULT '',
+  reason         TEXT NOT NULL DEFAULT '',
+  settled_by     INTEGER NOT NULL DEFAULT 0
+))SQL",
+    // get_review and the API page by seq; the queue's usual view is the open items.
+    "CREATE UNIQUE INDEX review_by_seq ON review_items(seq)",
+    "CREATE INDEX review_by_state ON review_items(state, seq)",
+    // A record's items, from either side of a duplicate (R6 settles by record). Queries
+    // by record write `+state`: without statistics the planner would otherwise walk
+    // every open item by review_by_state.
+    "CREATE INDEX review_by_record ON review_items(record)",
+    "CREATE INDEX review_by_other ON review_items(other_record)",
+    // Duplicate detection (R2): the 64-bit hash of the record's natural key while it is
+    // live and the key complete (NULL otherwise), and the change that created the record
+    // (a duplicate item's sides; the change log has no index by record). Columns of the
+    // record rather than a table of their own: a create then adds one index entry inside
+    // the insert it makes anyway, instead of a statement and two B-trees (W1 writes
+    // 100,000 creates; docs/benchmarks.md). Entries of ~30 bytes compared as integers
+    // keep the index, which grows at random places, small.
+    "ALTER TABLE records ADD COLUMN key_hash INTEGER",
+    "ALTER TABLE records ADD COLUMN created_device INTEGER",
+    "ALTER TABLE records ADD COLUMN created_seq INTEGER",
+    "CREATE INDEX records_by_key ON records(key_hash) WHERE key_hash IS NOT NULL",
+    "INSERT INTO meta(key, value) VALUES('review_seq', '0') ON CONFLICT(key) DO NOTHING",
 };
 
 }  // namespace sotay::store::detail

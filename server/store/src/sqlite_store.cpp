@@ -242,16 +242,18 @@ void sqlite_store::bump_meta(const char* key) {
 
 void sqlite_store::migrate() {
     SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
-    writer_.exec(detail::schema_v1);
     int found = 1;  // a new file is made as version 1, then migrated like any other
     bool existing = false;
-    {
+    if (writer_.tableExists("meta")) {
         SQLite::Statement fmt(writer_, "SELECT value FROM meta WHERE key = 'store_format'");
         if (fmt.executeStep()) {
             found = std::stoi(fmt.getColumn(0).getString());
             existing = true;
         }
     }
+    // Only on a file without a format: version 1's IF NOT EXISTS would bring back the
+    // conflicts table that format 3 dropped.
+    if (!existing) writer_.exec(detail::schema_v1);
     if (found > detail::store_format_version) {
         throw std::runtime_error(path_ + ": store format " + std::to_string(found) +
                                  " is newer than this server understands (" +
@@ -265,15 +267,54 @@ void sqlite_store::migrate() {
         for (const char* step : detail::migrate_v1_to_v2) writer_.exec(step);
         if (existing) spdlog::info("{}: store format 1 -> 2 (org tree, users, scoped sync)", path_);
     }
+    if (found < 3) {
+        for (const char* step : detail::migrate_v2_to_v3) writer_.exec(step);
+        migrate_conflicts();
+        fill_creators();
+        // Keys need the schema: the one stored by the last server start. Opening with
+        // another schema rebuilds them again if its keys differ (adopt_schema).
+        if (const auto stored = stored_schema()) rebuild_keys(*stored);
+        if (existing) spdlog::info("{}: store format 2 -> 3 (review queue, natural keys)", path_);
+    }
     writer_.exec("UPDATE meta SET value = '" + std::to_string(detail::store_format_version) +
                  "' WHERE key = 'store_format'");
     tx.commit();
 }
 
+std::shared_ptr<const schema::schema> sqlite_store::stored_schema() {
+    SQLite::Statement q(writer_, "SELECT value FROM meta WHERE key = 'schema_json'");
+    if (!q.executeStep()) return nullptr;
+    try {
+        return std::make_shared<const schema::schema>(
+            schema::parse_schema(q.getColumn(0).getString(), path_ + " (stored schema)"));
+    } catch (const schema::load_error& e) {
+        spdlog::warn("ignoring the unreadable stored schema: {}", e.what());
+        return nullptr;
+    }
+}
+
+namespace {
+
+// Whether two schemas give every record the same natural key.
+bool same_natural_keys(const schema::schema& a, const schema::schema& b) {
+    auto keys_of = [](const schema::schema& s, const std::string& type) {
+        const auto* t = s.find(type);
+        return t != nullptr ? t->natural_key : std::vector<std::string>{};
+    };
+    for (const auto& [type, t] : a.types)
+        if (keys_of(b, type) != t.natural_key) return false;
+    for (const auto& [type, t] : b.types)
+        if (keys_of(a, type) != t.natural_key) return false;
+    return true;
+}
+
+}  // namespace
+
 // Evolution: a schema that older devices or stored records cannot follow is refused
 // unless the operator says otherwise (docs/schema.md).
 void sqlite_store::adopt_schema(const schema::schema& s) {
     SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
+    const auto previous = stored_schema();
     SQLite::Statement q(writer_, "SELECT value FROM meta WHERE key = 'schema_json'");
     if (q.executeStep()) {
         const std::string stored_text = q.getColumn(0).getString();
@@ -311,6 +352,8 @@ void sqlite_store::adopt_schema(const schema::schema& s) {
     u.bind(1, std::to_string(s.version));
     u.bind(2, s.text);
     u.exec();
+    // R2 looks up the records' key hashes: they must be this schema's keys.
+    if (!previous || !same_natural_keys(*previous, s)) rebuild_keys(s);
     tx.commit();
 }
 

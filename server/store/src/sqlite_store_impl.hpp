@@ -1,7 +1,11 @@
 // The SQLite store's class, shared by the files that implement it:
 //   sqlite_store.cpp    opening, migration, schema adoption, connections, meta values
 //   sqlite_write.cpp    write(): admission, S5 scope checks, merge, record moves (S6)
-//   sqlite_read.cpp     pull (S6), scope_exits, the change log, quarantine, conflicts
+//   sqlite_read.cpp     pull (S6), scope_exits, one record, the change log, quarantine
+//   sqlite_keys.cpp     natural keys of records and duplicate detection (R2)
+//   sqlite_review_open.cpp    opening review items (R1, R2), the format 2 -> 3 copy
+//   sqlite_review.cpp         reading review items (R3, R5, R7), conflicts(), follow_merged
+//   sqlite_review_decide.cpp  decisions (R4-R6)
 //   sqlite_devices.cpp  devices, enrollment, authenticate, revoke (S7)
 //   sqlite_users.cpp    users, passwords, web sessions
 //   sqlite_org.cpp      the org tree: import, versions, the cached snapshot
@@ -82,7 +86,65 @@ struct record_entry {
     sync::record_state state;
     std::uint64_t server_seq = 0;
     bool dirty = false;
+    // Made by this transaction, by change (creator_device, creator_seq): inserted.
+    bool created = false;
+    std::int64_t creator_device = 0;
+    std::uint64_t creator_seq = 0;
+    // R2 (sqlite_keys.cpp): the natural key may have changed (key_check), or the record
+    // is to be compared with the others whatever its key did (recheck: a merge's
+    // survivor); the key hash as stored, and as the transaction leaves it.
+    bool key_check = false;
+    bool recheck = false;
+    std::optional<std::int64_t> key_hash;
+    std::optional<std::string> new_key;
+    // The key the creating change's push brought (push_request::keys), while no other
+    // change of the transaction touched the record.
+    bool key_given = false;
+    std::optional<std::string> given_key;
 };
+
+// Where a change comes from, for apply_change: a device's push, or a review decision
+// carried out by the reviewer's review device (R4), which chooses the clock and may
+// restore or point a tombstone at a survivor (sync::change).
+struct change_source {
+    const std::string& device_id;
+    std::int64_t clock_offset_ms = 0;
+    const std::string* body = nullptr;  // the change as logged (JSON); null: made here
+    const std::optional<error_info>* checked = nullptr;  // push_request::checked
+    const std::optional<std::string>* key = nullptr;     // push_request::keys
+    const sync::hlc* clock = nullptr;                    // decisions: the effective clock
+    bool restore = false;
+    const std::string* merged_into = nullptr;
+};
+
+// One side of a review item as stored (review_items.sides); the username is looked up
+// when the item is read.
+struct side_row {
+    std::string record;
+    sync::value val;
+    std::string device_id;
+    std::uint64_t seq = 0;
+    std::string device_hlc;
+    std::int64_t received_ms = 0;
+};
+
+// A review item to insert (sqlite_review_open.cpp).
+struct new_item {
+    std::string_view kind;
+    std::string_view type;
+    std::string_view record;
+    std::string_view org_unit;
+    std::string_view field;
+    std::string_view other_record;
+    std::string_view other_org_unit;
+    std::string_view natural_key;
+    std::uint64_t version = 0;
+    bool incoming_won = false;
+    side_row sides[2];
+    std::int64_t created_ms = 0;
+};
+
+struct decision_plan;  // sqlite_review_decide.cpp
 
 class checkpointer;
 void checkpoint_poke(checkpointer& c);  // after a commit: copy the WAL back, off this thread
@@ -138,7 +200,15 @@ class sqlite_store final : public store {
     int schema_version() override;
     std::vector<logged_change> change_log(const std::optional<std::string>& device_id) override;
     std::vector<logged_change> quarantine(const scope_filter& scope, std::size_t limit) override;
+    result<sync::record_msg> record(const std::string& id, const scope_filter& scope) override;
+
+    // Review (sqlite_review.cpp, sqlite_review_decide.cpp)
     std::vector<conflict_row> conflicts() override;
+    result<review_page> review_items(const review_query& q) override;
+    result<sync::review_item_msg> review_item(std::int64_t id, const scope_filter& scope) override;
+    result<decision_outcome> decide(const review_decision& d) override;
+    std::uint64_t review_seq() override;
+    std::string follow_merged(const std::string& record) override;
 
   private:
     // Connections (sqlite_store.cpp) ---------------------------------------------------
@@ -155,6 +225,8 @@ class sqlite_store final : public store {
 
     void migrate();
     void adopt_schema(const schema::schema& s);
+    // The schema last stored in meta (schema_json), or null.
+    std::shared_ptr<const schema::schema> stored_schema();
 
     // meta values: '0' when absent. read_meta works on any connection (inside its
     // transaction); watched_meta on a connection of its own, for the cheap polls of
@@ -191,19 +263,62 @@ class sqlite_store final : public store {
     push_outcome apply_push(const push_request& p, std::int64_t now);
     std::optional<error_info> push_denial(const device_row& d) const;
     sync::change_result stored_answer(const device_row& d, const sync::change_msg& c);
-    sync::change_result apply_change(device_row& d, const push_request& p,
-                                     const sync::change_msg& c, const std::string* body,
-                                     const std::optional<error_info>* checked,
+    sync::change_result apply_change(device_row& d, const change_source& src,
+                                     const sync::change_msg& c,
                                      const std::optional<error_info>& denial, std::int64_t now);
     std::optional<error_info> scope_check(const device_row& d, std::string_view org_unit,
                                           bool current) const;
-    sync::conflict_info record_conflict(const device_row& d, const std::string& device_id,
-                                        const sync::change_msg& c, const sync::conflict& k,
-                                        std::int64_t now);
     void insert_change(const device_row& d, const sync::change_msg& c, const std::string* body,
                        const std::string& effective_text, std::int64_t now,
                        std::uint64_t server_seq, const sync::change_result& res);
+    // Starts a transaction's work: the caches emptied, head, review_seq, the tree and the
+    // time read.
+    void begin_work(bool with_tree);
     void flush();
+
+    // Natural keys (sqlite_keys.cpp) ---------------------------------------------------
+    // R2, after a change with `set` was merged into record `e`: notes whether its key may
+    // have changed (created, deleted or restored, a key component set or moved).
+    // was_live/org_before: the record before the change.
+    void note_key(const sync::uuid_bytes& id, record_entry& e, const sync::field_map& set,
+                  bool created, bool was_live, std::string_view org_before);
+    void mark_key(const sync::uuid_bytes& id, record_entry& e);
+    // At flush, before the records are written: each noted record's key as it ends.
+    void final_keys();
+    // At flush, after they are written: a duplicate item per other live record with the
+    // same key, for every noted record whose key is new (a create found by a create of
+    // the same batch too).
+    void detect_duplicates();
+    void find_duplicates(const sync::uuid_bytes& id, const record_entry& e, const std::string& key);
+    // The change that created a stored record, as an item's side.
+    side_row creator_side(const sync::uuid_bytes& id, const std::string& id_text);
+    // Every stored record's key hash, recomputed (a schema whose natural keys differ from
+    // the stored one's), and the creating changes of records made before format 3.
+    void rebuild_keys(const schema::schema& s);
+    void fill_creators();
+
+    // Review items (sqlite_review_open.cpp) --------------------------------------------
+    std::int64_t insert_item(const new_item& item);
+    // R1: the item for one conflict entry of the merge; its id goes to the push result.
+    sync::conflict_info open_conflict_item(const change_source& src, const sync::change_msg& c,
+                                           const sync::conflict& k, const record_entry& e,
+                                           std::int64_t now);
+    // The logged change that wrote a register, found by its writer.
+    side_row writer_side(const sync::writer& w, const std::string& record, const sync::value& v);
+    void migrate_conflicts();
+
+    // Decisions (sqlite_review_decide.cpp) ---------------------------------------------
+    // The user's review device (R4), made on first use: its id and row.
+    std::unordered_map<std::string, device_row>::value_type& review_device(const user_info& u);
+    result<decision_plan> plan_decision(const sync::review_item_msg& item, const review_decision& d,
+                                        const user_info& user);
+    std::optional<error_info> carry_out(const decision_plan& plan, const user_info& user,
+                                        const review_decision& d, std::int64_t now,
+                                        std::vector<std::string>& written);
+    std::vector<std::int64_t> settle(const sync::review_item_msg& item,
+                                     const std::string& merged_away, std::int64_t user_id,
+                                     std::int64_t now);
+    void recheck_survivor(const std::string& survivor);
 
     std::string path_;
     sqlite_options options_;
@@ -211,10 +326,19 @@ class sqlite_store final : public store {
     std::mutex write_mutex_;  // guards writer_, its statements and the caches below
     SQLite::Database writer_;
     std::unique_ptr<SQLite::Statement> sel_device_, upd_device_, sel_result_, ins_change_,
-        sel_record_, put_record_, ins_conflict_, ins_move_, upd_pulled_;
+        sel_record_, put_record_, ins_move_, upd_pulled_;
+    // Creates, natural keys and review items.
+    std::unique_ptr<SQLite::Statement> ins_record_, upd_key_, sel_same_key_, ins_item_,
+        sel_open_pair_;
     std::unordered_map<std::string, device_row> devices_;    // per transaction
     std::unordered_map<std::string, record_entry> records_;  // per transaction
+    // Per transaction: the records noted for R2, in order (entries of records_, whose
+    // addresses stay put).
+    std::vector<std::pair<sync::uuid_bytes, record_entry*>> key_order_;
+    std::int64_t now_ms_ = 0;  // per transaction
     std::uint64_t head_ = 0;
+    std::uint64_t review_seq_ = 0;       // per transaction (R7)
+    std::uint64_t review_seq_read_ = 0;  // its value when the transaction began
     std::shared_ptr<const access::org_tree> tree_;  // per transaction: the tree at commit
 
     std::mutex readers_mutex_;

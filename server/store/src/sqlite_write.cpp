@@ -1,4 +1,5 @@
-// write(): one transaction per batch of hellos, pushes and pull marks (S1-S5).
+// write(): one transaction per batch of hellos, pushes and pull marks (S1-S5), and the
+// path every change takes, a device's or a review decision's (apply_change).
 //
 // Per push, the device row is read with its user's role, org unit and disabled flag in
 // the same transaction that applies the changes, and the org tree is the version
@@ -31,7 +32,11 @@ void sqlite_store::prepare_writer() {
         "effective_hlc, received_ms, server_seq, status, body, result) "
         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     sel_record_ = std::make_unique<SQLite::Statement>(
-        writer_, "SELECT fields, clocks, server_seq FROM records WHERE id = ?");
+        writer_, "SELECT fields, clocks, server_seq, key_hash FROM records WHERE id = ?");
+    ins_record_ = std::make_unique<SQLite::Statement>(
+        writer_,
+        "INSERT INTO records(id, type, org_unit, version, deleted, server_seq, fields, clocks, "
+        "key_hash, created_device, created_seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     put_record_ = std::make_unique<SQLite::Statement>(
         writer_,
         "INSERT INTO records(id, type, org_unit, version, deleted, server_seq, fields, clocks) "
@@ -39,10 +44,19 @@ void sqlite_store::prepare_writer() {
         "type = excluded.type, org_unit = excluded.org_unit, version = excluded.version, "
         "deleted = excluded.deleted, server_seq = excluded.server_seq, "
         "fields = excluded.fields, clocks = excluded.clocks");
-    ins_conflict_ = std::make_unique<SQLite::Statement>(
+    ins_item_ = std::make_unique<SQLite::Statement>(
         writer_,
-        "INSERT INTO conflicts(record, field, winner_device, loser_device, kept, other, "
-        "change_device, change_seq, created_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO review_items(kind, state, type, record, org_unit, field, other_record, "
+        "other_org_unit, natural_key, version, incoming_won, sides, created_ms, seq) "
+        "VALUES(?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    upd_key_ = std::make_unique<SQLite::Statement>(writer_,
+                                                   "UPDATE records SET key_hash = ? WHERE id = ?");
+    sel_same_key_ = std::make_unique<SQLite::Statement>(
+        writer_, "SELECT id FROM records WHERE key_hash = ? AND id <> ? LIMIT ?");
+    sel_open_pair_ = std::make_unique<SQLite::Statement>(
+        writer_,
+        "SELECT 1 FROM review_items WHERE ((record = ?1 AND other_record = ?2) OR "
+        "(record = ?2 AND other_record = ?1)) AND kind = 'duplicate' AND +state = 'open'");
     ins_move_ = std::make_unique<SQLite::Statement>(
         writer_,
         "INSERT INTO record_moves(server_seq, record, from_org, to_org) VALUES(?, ?, ?, ?)");
@@ -51,15 +65,22 @@ void sqlite_store::prepare_writer() {
         writer_, "UPDATE devices SET pulled_seq = ? WHERE device_id = ? AND pulled_seq < ?");
 }
 
-result<write_outcome> sqlite_store::write(const write_batch& batch) {
-    std::lock_guard lock(write_mutex_);
+void sqlite_store::begin_work(bool with_tree) {
     devices_.clear();
     records_.clear();
+    key_order_.clear();
+    now_ms_ = options_.now_ms();
+    head_ = read_meta(writer_, "head");
+    review_seq_ = review_seq_read_ = read_meta(writer_, "review_seq");
+    tree_ = with_tree ? current_org(writer_).tree : nullptr;
+}
+
+result<write_outcome> sqlite_store::write(const write_batch& batch) {
+    std::lock_guard lock(write_mutex_);
     try {
         SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
-        head_ = read_meta(writer_, "head");
-        tree_ = batch.pushes.empty() ? nullptr : current_org(writer_).tree;
-        const std::int64_t now = options_.now_ms();
+        begin_work(!batch.pushes.empty());
+        const std::int64_t now = now_ms_;
         for (const auto& h : batch.hellos) record_hello(h);
         write_outcome out;
         out.pushes.reserve(batch.pushes.size());
@@ -69,6 +90,7 @@ result<write_outcome> sqlite_store::write(const write_batch& batch) {
         tx.commit();  // S1: durable (synchronous=FULL) before anyone is answered
         checkpoint_poke(*checkpoints_);
         out.head = head_;
+        out.review_seq = review_seq_;
         return out;
     } catch (const std::exception& e) {
         // The transaction rolled back: nothing of this batch is kept or answered.
@@ -108,6 +130,7 @@ record_entry& sqlite_store::load_record(const sync::uuid_bytes& id, const std::s
                                  e.state))
             throw std::runtime_error("corrupt state of record " + id_text);
         e.server_seq = static_cast<std::uint64_t>(q.getColumn(2).getInt64());
+        if (!q.getColumn(3).isNull()) e.key_hash = q.getColumn(3).getInt64();
     }
     return records_.emplace(key, std::move(e)).first->second;
 }
@@ -217,10 +240,14 @@ push_outcome sqlite_store::apply_push(const push_request& p, std::int64_t now) {
     for (std::size_t i = 0; i < first_new; ++i)
         out.results.push_back(stored_answer(*d, p.changes[i]));
     for (std::size_t i = first_new; i < p.changes.size(); ++i) {
-        const std::string* body = p.bodies.size() == p.changes.size() ? &p.bodies[i] : nullptr;
-        const std::optional<error_info>* checked =
-            p.checked.size() == p.changes.size() ? &p.checked[i] : nullptr;
-        out.results.push_back(apply_change(*d, p, p.changes[i], body, checked, denial, now));
+        const change_source src{
+            .device_id = p.device_id,
+            .clock_offset_ms = p.clock_offset_ms,
+            .body = p.bodies.size() == p.changes.size() ? &p.bodies[i] : nullptr,
+            .checked = p.checked.size() == p.changes.size() ? &p.checked[i] : nullptr,
+            .key = p.keys.size() == p.changes.size() ? &p.keys[i] : nullptr,
+        };
+        out.results.push_back(apply_change(*d, src, p.changes[i], denial, now));
     }
     out.last_seq = d->last_seq;
     return out;
@@ -244,11 +271,11 @@ sync::change_result sqlite_store::stored_answer(const device_row& d, const sync:
     return r;
 }
 
-sync::change_result sqlite_store::apply_change(device_row& d, const push_request& p,
-                                               const sync::change_msg& c, const std::string* body,
-                                               const std::optional<error_info>* checked,
+sync::change_result sqlite_store::apply_change(device_row& d, const change_source& src,
+                                               const sync::change_msg& c,
                                                const std::optional<error_info>& denial,
                                                std::int64_t now) {
+    const std::optional<error_info>* checked = src.checked;
     sync::change_result res;
     res.seq = c.seq;
     std::string effective_text;
@@ -302,15 +329,21 @@ sync::change_result sqlite_store::apply_change(device_row& d, const push_request
         }
     }
     if (res.status != sync::change_status::rejected) {
-        const sync::hlc effective =
-            sync::effective_clock(*device_clock, p.clock_offset_ms, static_cast<std::uint64_t>(now),
-                                  d.last_hlc, options_.clock);
+        // A decision's clock was chosen to beat every register it settles (R4).
+        const sync::hlc effective = src.clock != nullptr
+                                        ? *src.clock
+                                        : sync::effective_clock(*device_clock, src.clock_offset_ms,
+                                                                static_cast<std::uint64_t>(now),
+                                                                d.last_hlc, options_.clock);
         record_entry& entry = load_record(*id, c.record);
         const bool existed = !entry.state.id.empty();
+        const bool was_live = existed && !entry.state.is_deleted();
         // Short codes: no allocation (small-string buffer).
         const std::string before = existed ? entry.state.org_unit_code() : std::string();
-        sync::change engine_change{c.record,  c.type, c.org_unit, p.device_id, c.seq,
+        sync::change engine_change{c.record,  c.type, c.org_unit, src.device_id, c.seq,
                                    effective, c.base, c.set,      c.del};
+        engine_change.restore = src.restore;
+        if (src.merged_into != nullptr) engine_change.merged_into = *src.merged_into;
         // The same name typed on two phones (NFC or NFD) must compare equal.
         if (options_.schema && checked == nullptr) schema::normalize(engine_change.set);
         auto applied = sync::apply(entry.state, engine_change);
@@ -322,8 +355,8 @@ sync::change_result sqlite_store::apply_change(device_row& d, const push_request
             entry.dirty = true;
             d.last_hlc = effective;
             effective_text = sync::format_hlc(effective);
-            for (const auto& k : applied->conflicts)
-                res.conflicts.push_back(record_conflict(d, p.device_id, c, k, now));
+            for (const auto& k : applied->conflicts)  // R1
+                res.conflicts.push_back(open_conflict_item(src, c, k, entry, now));
             // S6: readers of the old unit's scope learn from this row that it left.
             if (existed && entry.state.org_unit_code() != before) {
                 auto& q = *ins_move_;
@@ -334,44 +367,22 @@ sync::change_result sqlite_store::apply_change(device_row& d, const push_request
                 q.bind(4, entry.state.org_unit_code());
                 q.exec();
             }
+            if (applied->created) {
+                entry.created = true;
+                entry.creator_device = d.id;
+                entry.creator_seq = c.seq;
+            }
+            entry.key_given = applied->created && src.key != nullptr;
+            if (entry.key_given) entry.given_key = *src.key;
+            // R2: only with a schema, which says what a record's natural key is.
+            if (options_.schema)
+                note_key(*id, entry, engine_change.set, applied->created, was_live, before);
         }
     }
     d.last_seq = c.seq;  // applied or rejected, the seq is used up
     d.dirty = true;
-    insert_change(d, c, body, effective_text, now, server_seq, res);
+    insert_change(d, c, src.body, effective_text, now, server_seq, res);
     return res;
-}
-
-namespace {
-
-// A JSON value as text, for the conflicts table.
-std::string value_json(const sync::value& v) {
-    sync::field_map m{{"v", v}};
-    const std::string obj = sync::encode_fields_json(m);  // {"v":...}
-    return obj.substr(5, obj.size() - 6);
-}
-
-}  // namespace
-
-sync::conflict_info sqlite_store::record_conflict(const device_row& d, const std::string& device_id,
-                                                  const sync::change_msg& c,
-                                                  const sync::conflict& k, std::int64_t now) {
-    const std::string kept = value_json(k.kept());
-    const std::string other = value_json(k.won ? k.theirs : k.yours);
-    auto& q = *ins_conflict_;
-    q.reset();
-    q.bind(1, c.record);
-    q.bind(2, k.field);
-    q.bind(3, k.won ? device_id : k.other.device_id);
-    q.bind(4, k.won ? k.other.device_id : device_id);
-    q.bind(5, kept);
-    q.bind(6, other);
-    q.bind(7, d.id);
-    q.bind(8, static_cast<std::int64_t>(c.seq));
-    q.bind(9, now);
-    q.exec();
-    return sync::conflict_info{std::to_string(writer_.getLastInsertRowid()), k.field,
-                               k.won ? "won" : "lost", k.kept(), k.yours};
 }
 
 void sqlite_store::insert_change(const device_row& d, const sync::change_msg& c,
@@ -404,11 +415,14 @@ void sqlite_store::insert_change(const device_row& d, const sync::change_msg& c,
 
 // Writes back every record and device the transaction touched, once each.
 void sqlite_store::flush() {
+    final_keys();
     for (auto& [key, e] : records_) {
         if (!e.dirty) continue;
         const std::string clocks = sync::encode_clocks(e.state);
         const std::string fields = sync::encode_fields_json(e.state.visible_fields());
-        auto& q = *put_record_;
+        // A create inserts with its key hash and creator; an update leaves them alone
+        // (the index on key_hash is touched only when the key changed).
+        auto& q = e.created ? *ins_record_ : *put_record_;
         q.reset();
         q.bind(1, key.data(), static_cast<int>(key.size()));
         q.bind(2, e.state.type);
@@ -418,8 +432,18 @@ void sqlite_store::flush() {
         q.bind(6, static_cast<std::int64_t>(e.server_seq));
         q.bindNoCopy(7, fields);  // locals outlive exec()
         q.bindNoCopy(8, clocks);
+        if (e.created) {
+            if (e.key_hash) {
+                q.bind(9, *e.key_hash);
+            } else {
+                q.bind(9);
+            }
+            q.bind(10, e.creator_device);
+            q.bind(11, static_cast<std::int64_t>(e.creator_seq));
+        }
         q.exec();
     }
+    detect_duplicates();  // after the records: a create finds one of the same batch
     for (auto& [id, d] : devices_) {
         if (!d.dirty) continue;
         auto& q = *upd_device_;
@@ -432,8 +456,15 @@ void sqlite_store::flush() {
     SQLite::Statement h(writer_, "UPDATE meta SET value = ? WHERE key = 'head'");
     h.bind(1, std::to_string(head_));
     h.exec();
+    if (review_seq_ != review_seq_read_) {
+        SQLite::Statement r(writer_, "UPDATE meta SET value = ? WHERE key = 'review_seq'");
+        r.bind(1, std::to_string(review_seq_));
+        r.exec();
+    }
     // No statement may stay mid-step past the commit.
-    for (auto* q : {sel_device_.get(), sel_result_.get(), sel_record_.get()}) q->reset();
+    for (auto* q : {sel_device_.get(), sel_result_.get(), sel_record_.get(), sel_same_key_.get(),
+                    sel_open_pair_.get()})
+        q->reset();
 }
 
 }  // namespace sotay::store::detail

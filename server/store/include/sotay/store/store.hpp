@@ -46,6 +46,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -188,6 +189,11 @@ struct push_request {
     // rejected with it. The store then checks only what needs the record: the fields
     // required when the change creates it.
     std::vector<std::optional<sync::error_info>> checked;
+    // Optional, like bodies: one per change, schema::natural_key of the record the change
+    // would create (its type's key over its org_unit and NFC-normalised `set`), computed
+    // off the writer thread; the store uses it only when the change does create its
+    // record (R2; nullopt = an incomplete key). Empty, or one per change.
+    std::vector<std::optional<std::string>> keys;
 };
 
 // The answer to one push. When `refused` is set (seq_gap, bad_message) nothing of the
@@ -214,6 +220,7 @@ struct write_batch {
 struct write_outcome {
     std::vector<push_outcome> pushes;  // one per request, same order
     std::uint64_t head = 0;            // highest server_seq committed
+    std::uint64_t review_seq = 0;      // R7: after this write (items it opened)
 };
 
 struct pull_page {
@@ -251,6 +258,81 @@ struct conflict_row {
     std::string other_json;
     std::int64_t created_ms = 0;
     std::string state;  // "open"
+};
+
+// Review (issue 6; docs/review.md) -------------------------------------------------------
+//
+// Invariants (tests/server/store_review_test.cpp cites them):
+//   R1. Every conflict entry of the merge (merge.hpp M3) opens one review item in the same
+//       transaction that applied the change: kind "field" for a field or org_unit
+//       register, "delete_edit" for `_deleted`. Sides: [0] the value the change met (its
+//       writer's change), [1] the incoming change's value.
+//   R2. A change that creates a live record, restores one, or changes a component of its
+//       natural key (schema::natural_key) opens one "duplicate" item per other live
+//       record of the type with the same key, unless an item for that pair is open.
+//       Deleting a record or emptying its key takes it out of duplicate detection.
+//   R3. Items are seen only by readers whose scope holds the item's record and, for a
+//       duplicate, the other record too (org units as they were when it opened).
+//   R4. A decision is applied, in one transaction, as ordinary changes authored by the
+//       deciding user's review device (a device of that user named "review decisions",
+//       made on first use), each with base = the record's current version and a clock
+//       greater than every register it settles: it wins over both sides and syncs to
+//       every device in scope like any change (S3, S6).
+//   R5. Deciding an item that is not open is errc::conflict, naming who decided what
+//       and when. Resolving an open item that a newer edit superseded (the field's or
+//       tombstone's register was written after the item opened; for a duplicate, either
+//       record was deleted or its key changed) is errc::superseded; nothing is written.
+//       Dismissing is allowed for every open item.
+//   R6. A decision settles the other open items about the same thing (the same record
+//       and field; the same record's tombstone; duplicates of a merged-away record):
+//       they become resolved with decision "settled" and settled_by = the item decided.
+//   R7. review_seq() grows with every item opened, decided or dismissed; every item
+//       carries the review_seq of its last change of state (the cursor of get_review).
+
+enum class review_action {
+    pick_side,       // field or delete_edit: keep side[side]'s value
+    enter_value,     // field: keep `value` (checked against the schema)
+    restore,         // delete_edit: bring the record back, with every merged edit
+    confirm_delete,  // delete_edit: keep it deleted
+    merge,           // duplicate: keep `survivor`, take fields from the other, tombstone it
+    dismiss,         // any kind: close without changing a record; `reason` required
+};
+
+struct review_decision {
+    std::int64_t item = 0;
+    std::string username;  // the deciding user: enabled, permission review, item in scope
+    review_action action = review_action::dismiss;
+    int side = 0;          // pick_side: 0 or 1
+    sync::value value;     // enter_value
+    std::string survivor;  // merge: the item's record or its other_record
+    // merge: field -> the record whose value the survivor keeps (the survivor's own
+    // value for every field not named). Only fields of the type's schema.
+    std::map<std::string, std::string, std::less<>> take;
+    std::string reason;    // dismiss: 1..500 characters
+};
+
+struct decision_outcome {
+    sync::review_item_msg item;           // the item as it is now (resolved or dismissed)
+    std::vector<std::int64_t> settled;    // other items this decision settled (R6)
+    std::vector<std::string> records;     // records the decision's changes wrote
+    std::uint64_t head = 0;               // highest server_seq after the decision
+};
+
+struct review_query {
+    scope_filter scope = scope_filter::all();  // the reader's scope (R3)
+    std::optional<std::string> kind;           // "field", "delete_edit", "duplicate"
+    std::optional<std::string> state;          // "open", "resolved", "dismissed"
+    std::optional<std::string> type;           // record type
+    std::optional<std::string> record;         // items about this record (either side)
+    std::optional<std::int64_t> from_ms, to_ms;  // created_ms in [from, to)
+    std::uint64_t after = 0;                   // review_seq cursor: items changed after it
+    std::size_t limit = 100;                   // 1..1000
+};
+
+struct review_page {
+    std::vector<sync::review_item_msg> items;  // ascending review_seq
+    std::uint64_t next = 0;  // the review_seq to resume after
+    bool more = false;
 };
 
 class store {
@@ -343,12 +425,30 @@ public:
                                           std::uint64_t moved_after,
                                           const std::string& after_record,
                                           std::size_t limit) = 0;
+    // One record's current state; not_found when there is none or it is outside scope.
+    virtual result<sync::record_msg> record(const std::string& id, const scope_filter& scope) = 0;
     virtual std::uint64_t head() = 0;
     virtual int schema_version() = 0;
     virtual std::vector<logged_change> change_log(const std::optional<std::string>& device_id) = 0;
     // Rejected changes whose org unit (as sent) is in scope, newest first, at most limit.
     virtual std::vector<logged_change> quarantine(const scope_filter& scope, std::size_t limit) = 0;
     virtual std::vector<conflict_row> conflicts() = 0;
+
+    // Review (R1-R7) --------------------------------------------------------------------
+    // Items matching the query, oldest change of state first.
+    virtual result<review_page> review_items(const review_query& q) = 0;
+    // One item; not_found when there is no such item or it is outside `scope` (R3).
+    virtual result<sync::review_item_msg> review_item(std::int64_t id,
+                                                      const scope_filter& scope) = 0;
+    // Applies a decision (R4-R6) in its own transaction, serialised with write(): may be
+    // called from any thread. Errors: not_found (item, or out of the user's scope),
+    // forbidden (the user may not review), conflict / superseded (R5), validation (a bad
+    // side, value, survivor, field or reason; the field named).
+    virtual result<decision_outcome> decide(const review_decision& d) = 0;
+    virtual std::uint64_t review_seq() = 0;  // R7; cheap (the server polls it)
+    // A merged-away record's survivor, following `_merged_into` to the end (a chain of
+    // merges); the id itself when it was not merged. Reports count survivors only.
+    virtual std::string follow_merged(const std::string& record) = 0;
 };
 
 }  // namespace sotay::store

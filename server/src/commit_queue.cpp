@@ -22,9 +22,14 @@ store::result<store::push_outcome> push_error(sync::error_info e) {
 
 }  // namespace
 
-commit_queue::commit_queue(store::store& s, std::size_t batch_max, head_listener on_head)
-    : store_(s), batch_max_(batch_max == 0 ? 1 : batch_max), on_head_(std::move(on_head)) {
+commit_queue::commit_queue(store::store& s, std::size_t batch_max, head_listener on_head,
+                           review_listener on_review)
+    : store_(s),
+      batch_max_(batch_max == 0 ? 1 : batch_max),
+      on_head_(std::move(on_head)),
+      on_review_(std::move(on_review)) {
     last_head_ = store_.head();
+    last_review_ = store_.review_seq();
     writer_ = std::thread([this] { run(); });
 }
 
@@ -176,6 +181,17 @@ void commit_queue::write_batch(std::deque<item>& taken) {
                 on_head_(last_head_);
             } catch (const std::exception& e) {
                 spdlog::error("head listener threw: {}", e.what());
+            }
+        }
+    }
+    // Q5: likewise the review feed, when the write opened review items.
+    if (outcome && outcome->review_seq > last_review_) {
+        last_review_ = outcome->review_seq;
+        if (on_review_) {
+            try {
+                on_review_(last_review_);
+            } catch (const std::exception& e) {
+                spdlog::error("review listener threw: {}", e.what());
             }
         }
     }

@@ -15,9 +15,11 @@
 //   Q3. Every submitted push completes exactly once: with its outcome, with internal,
 //       or (submitted after stop() began) with errc::shutting_down.
 //   Q4. After a write that advanced the head, head_listener(head) is called once.
+//   Q5. After a write that advanced store::review_seq() (it opened review items, R1/R2),
+//       review_listener(review_seq) is called once, after the head listener.
 //
 // Thread safety: submit() and stop() may be called from any thread. Completions and the
-// head listener run on the writer thread; they must not block (post elsewhere).
+// listeners run on the writer thread; they must not block (post elsewhere).
 #pragma once
 
 #include <sotay/store/store.hpp>
@@ -37,11 +39,13 @@ class commit_queue {
 public:
     using push_completion = std::function<void(store::result<store::push_outcome>)>;
     using head_listener = std::function<void(std::uint64_t head)>;
+    using review_listener = std::function<void(std::uint64_t review_seq)>;
 
     // Starts the writer thread. `s` must outlive the queue. batch_max >= 1 caps the
     // work items (changes, plus one per hello) in one write; a single push larger than
-    // the cap still goes alone in its own write.
-    commit_queue(store::store& s, std::size_t batch_max, head_listener on_head);
+    // the cap still goes alone in its own write. Either listener may be empty.
+    commit_queue(store::store& s, std::size_t batch_max, head_listener on_head,
+                 review_listener on_review = nullptr);
     // Calls stop().
     ~commit_queue();
 
@@ -76,13 +80,15 @@ private:
     store::store& store_;
     const std::size_t batch_max_;
     head_listener on_head_;
+    review_listener on_review_;
 
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<item> items_;
     bool stopping_ = false;
     std::uint64_t writes_ = 0;
-    std::uint64_t last_head_ = 0;  // writer thread only
+    std::uint64_t last_head_ = 0;    // writer thread only
+    std::uint64_t last_review_ = 0;  // writer thread only
     std::thread writer_;           // last member: started once the rest exists
 };
 

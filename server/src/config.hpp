@@ -67,6 +67,11 @@ struct server_config {
     // max_message_bytes in either encoding, and one page is one short SQLite read.
     std::uint32_t max_pull_limit = 1000;
 
+    // Items in one `review` page (get_review), as for pulls: an item with its two sides
+    // is typically under 1 KiB in JSON, so a full page is a few hundred KiB and one short
+    // SQLite read.
+    std::uint32_t max_review_limit = 1000;
+
     // Threads running the io_context. One per core: sessions do their SQLite reads on
     // their strand, so a core per thread keeps reads from queueing behind each other.
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());

@@ -69,7 +69,9 @@ server::server(server_config config, std::unique_ptr<store::store> db,
     : config_(std::move(config)),
       db_(std::move(db)),
       cursor_key_(db_->server_secret("cursor")),
-      queue_(*db_, config_.commit_batch_max, [this](std::uint64_t head) { hub_.notify(head); }),
+      queue_(
+          *db_, config_.commit_batch_max, [this](std::uint64_t head) { hub_.notify(head); },
+          [this](std::uint64_t seq) { hub_.notify_review(seq); }),
       login_limiter_(login_failures, limit_window),
       enroll_limiter_(enroll_failures, limit_window),
       api_settings_(api_settings_of(config_)),
@@ -82,6 +84,12 @@ server::server(server_config config, std::unique_ptr<store::store> db,
       signals_(control_, SIGINT, SIGTERM),
       shutdown_timer_(control_),
       security_timer_(control_) {
+    // A review decision made over the API changes records and the review feed at once;
+    // the watcher would notice within a poll, this is sooner.
+    api_.decided = [this](const store::decision_outcome& d) {
+        hub_.notify(d.head);
+        hub_.notify_review(db_->review_seq());
+    };
     if (!config_.tls() && !endpoint.address().is_loopback()) {
         spdlog::warn("plain ws:// on a non-loopback address: use --tls-cert/--tls-key in "
                      "production");
@@ -97,7 +105,10 @@ tcp::endpoint server::local_endpoint() const { return listener_->local_endpoint(
 
 int server::run() {
     security_epoch_ = db_->security_epoch();
-    net::dispatch(control_, [this] { poll_security(); });
+    // What is committed before we start needs no announcement: no session is live yet.
+    hub_.notify(db_->head());
+    hub_.notify_review(db_->review_seq());
+    net::dispatch(control_, [this] { poll_store(); });
     listener_->run();
     signals_.async_wait([this](error_code ec, int signo) { on_signal(ec, signo); });
 
@@ -175,7 +186,7 @@ void server::wait_for_sessions() {
     });
 }
 
-void server::poll_security() {
+void server::poll_store() {
     security_timer_.expires_after(config_.security_poll_interval);
     security_timer_.async_wait([this](error_code ec) {
         if (ec || shutting_down_) return;
@@ -187,11 +198,20 @@ void server::poll_security() {
                 security_epoch_ = epoch;
                 hub_.security_changed();
             }
+            // Changes and review decisions committed by another process (sotay-admin
+            // review ...) reach no listener of this one: tell the live sessions now. What
+            // this process wrote was announced already (the hub remembers).
+            if (const std::uint64_t head = db_->head(); head > hub_.notified_head()) {
+                hub_.notify(head);
+            }
+            if (const std::uint64_t seq = db_->review_seq(); seq > hub_.notified_review()) {
+                hub_.notify_review(seq);
+            }
         } catch (const std::exception& e) {
             // Read again at the next tick; a lasting failure shows in every session too.
-            spdlog::error("reading the security epoch failed: {}", e.what());
+            spdlog::error("polling the store failed: {}", e.what());
         }
-        poll_security();
+        poll_store();
     });
 }
 

@@ -13,7 +13,9 @@
 // Security changes (store.hpp S7): every config.security_poll_interval the server reads
 // store::security_epoch(); when it moved (a device revoked, a user disabled or moved, the
 // org tree re-imported; by this process or by sotay-admin), every session re-checks its
-// device (ws_session.hpp W7).
+// device (ws_session.hpp W7). The same tick reads store::head() and store::review_seq():
+// when either moved (sotay-admin decided a review item, from another process) the live
+// pulls and live review feeds are told, as the commit queue tells them of its own writes.
 #pragma once
 
 #include "api/api.hpp"
@@ -69,7 +71,7 @@ private:
     void on_signal(error_code ec, int signo);
     void begin_shutdown();
     void wait_for_sessions();
-    void poll_security();
+    void poll_store();  // security epoch, head and review_seq (see above)
     void run_io();
 
     // Declaration order is destruction order reversed: sessions (destroyed with the

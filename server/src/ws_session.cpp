@@ -132,6 +132,7 @@ void ws_session::on_write(error_code ec, std::size_t) {
     do_write();
     // W4: a live catch-up paused on a full queue resumes once it has drained to half.
     if (live_more_ && queue_.size() < live_high_water()) live_step();
+    if (review_more_ && queue_.size() < live_high_water()) review_step();
 }
 
 void ws_session::on_close(error_code ec) {
@@ -154,6 +155,7 @@ void ws_session::finish(const char* why) {
     done_ = true;
     close_timer_.cancel();
     stop_live();
+    stop_review_live();
 }
 
 // Requests -----------------------------------------------------------------------------
@@ -170,8 +172,11 @@ void ws_session::handle(sync::message&& m) {
                 handle_pull(msg);
             } else if constexpr (std::is_same_v<T, sync::get_schema_msg>) {
                 handle_get_schema(msg);
+            } else if constexpr (std::is_same_v<T, sync::get_review_msg>) {
+                handle_get_review(msg);
             } else {
-                // welcome, push_result, changes, error: server-to-client messages.
+                // welcome, push_result, changes, schema, review, error: server-to-client
+                // messages.
                 send_error(std::nullopt, sync::errc::bad_message,
                            "this message type is sent by the server, not to it");
             }
@@ -282,9 +287,13 @@ void ws_session::handle_push(sync::push_msg&& m) {
     // Likewise the schema check of the values and their NFC normalisation (after the
     // bodies: the log keeps what the device sent). The writer thread is left with the
     // one rule that needs the record: the required fields of a create.
+    // And the natural key of the record a change would create (R2): case folding is the
+    // costly part of duplicate detection, so it too is done here.
     std::vector<std::optional<sync::error_info>> checked;
+    std::vector<std::optional<std::string>> keys;
     if (const auto& s = services_.config.schema) {
         checked.reserve(m.changes.size());
+        keys.reserve(m.changes.size());
         for (auto& c : m.changes) {
             const auto bad = schema::validate(*s, {c.type, c.org_unit, &c.set, c.del}, false);
             if (bad.empty()) {
@@ -293,11 +302,14 @@ void ws_session::handle_push(sync::push_msg&& m) {
             } else {
                 checked.emplace_back(schema::to_error(bad.front()));
             }
+            const schema::type_def* t = bad.empty() && !c.del ? s->find(c.type) : nullptr;
+            keys.push_back(t != nullptr ? schema::natural_key(*t, c.org_unit, c.set)
+                                        : std::nullopt);
         }
     }
     services_.commits.submit(store::push_request{device_id_, clock_offset_ms_,
                                                  std::move(m.changes), std::move(bodies),
-                                                 std::move(checked)},
+                                                 std::move(checked), std::move(keys)},
                              std::move(done));
 }
 
@@ -585,6 +597,7 @@ void ws_session::end(ending why) {
     ending_ = std::move(why);
     // W7: not one more live page once the session is ending.
     stop_live();
+    stop_review_live();
     // During the handshake on_accept calls it once the stream is open.
     maybe_end();
 }
@@ -620,6 +633,7 @@ void ws_session::close(websocket::close_code code, std::string reason, bool disc
     end_reason_ = "closed by server (" + std::to_string(static_cast<int>(code)) + " " + reason +
                   ")";
     stop_live();
+    stop_review_live();
     if (discard_queued) {
         // Keep only the frame being written: Beast cannot take it back.
         queue_.erase(writing_ && !queue_.empty() ? queue_.begin() + 1 : queue_.begin(),

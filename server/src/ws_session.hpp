@@ -11,7 +11,8 @@
 // Everything a session does runs on its own strand (the socket's executor): the read
 // loop, the write loop, store reads (authenticate, pull: SQLite readers do not block the
 // writer in WAL mode) and the answers the commit queue posts back. So the members need
-// no lock, except head_posted_, which the hub touches from the writer thread.
+// no lock, except head_posted_ and review_posted_, which the hub touches from other
+// threads.
 //
 // Invariants:
 //   W1. Push answers (push_result or error) are sent in the order the pushes arrived,
@@ -36,6 +37,12 @@
 //   W7. After store::security_epoch() moves, every ready session re-reads its device:
 //       revoked or user disabled ends it with device_revoked; another role, org unit or
 //       subtree ends it with scope_changed (W5). Live pages stop at once.
+//   W8. get_review (ws_review.cpp) answers `review` pages of the items in scope_ (store
+//       R3) for any role with read_records: an officer's phone learns of the items on its
+//       records. With live, once caught up the session follows store::review_seq() through
+//       the hub's review feed like a live pull follows the head (W4: coalesced, paused
+//       while the queue is half full, stopped when the session ends). A new get_review
+//       replaces the live one; a pull does not touch it, nor a get_review the live pull.
 #pragma once
 
 #include "cursor.hpp"
@@ -74,6 +81,7 @@ public:
     void on_head(std::uint64_t head) override;
     void on_shutdown() override;
     void on_security_change() override;
+    void on_review(std::uint64_t seq) override;
 
 protected:
     // `strand` is the socket's executor (a strand); `remote` names the peer in log lines.
@@ -129,6 +137,7 @@ private:
     void handle_push(sync::push_msg&& m);
     void handle_pull(const sync::pull_msg& m);
     void handle_get_schema(const sync::get_schema_msg& m);
+    void handle_get_review(const sync::get_review_msg& m);  // W8, ws_review.cpp
     void on_push_done(std::uint64_t slot, std::int64_t id, std::size_t changes,
                       store::result<store::push_outcome> r);
     // W1: a place in the answer order, or nullopt after closing the connection (W3).
@@ -148,6 +157,10 @@ private:
     void live_step();
     std::size_t live_high_water() const;
     void stop_live();
+
+    // Live review feed (W8; on the strand).
+    void review_step();
+    void stop_review_live();
 
     // Ending on the server's initiative (W5, W7).
     void check_access();
@@ -187,6 +200,14 @@ private:
     std::uint32_t live_limit_ = 0;
     bool live_more_ = false;
     std::atomic<bool> head_posted_{false};  // W4
+
+    // Live review feed: the get_review id, the review cursor reached, the page size, more
+    // pages pending (W8).
+    std::optional<std::int64_t> review_id_;
+    std::uint64_t review_cursor_ = 0;
+    std::uint32_t review_limit_ = 0;
+    bool review_more_ = false;
+    std::atomic<bool> review_posted_{false};
 
     std::deque<outgoing> queue_;
     bool writing_ = false;

@@ -84,4 +84,10 @@ boost::json::object review_item_to_json(const review_item_msg& item,
     return o;
 }
 
+std::optional<value> value_from_json(const boost::json::value& j) {
+    value v;
+    if (!detail::from_json(j, v)) return std::nullopt;
+    return v;
+}
+
 }  // namespace sotay::sync

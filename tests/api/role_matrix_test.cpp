@@ -61,6 +61,15 @@ std::vector<endpoint> endpoints() {
          permission::manage_devices},
         {get, "/api/v1/quarantine", "/api/v1/quarantine?limit=10", "", permission::view_quarantine},
         {get, "/api/v1/records", "/api/v1/records?limit=10", "", permission::read_records},
+        {get, "/api/v1/review/items", "/api/v1/review/items?state=open", "", permission::review},
+        {get, "/api/v1/review/items/{id}", "/api/v1/review/items/{field_item}", "",
+         permission::review},
+        {post, "/api/v1/review/items/{id}/resolve", "/api/v1/review/items/{field_item}/resolve",
+         R"({"side":0})", permission::review},
+        {post, "/api/v1/review/items/{id}/merge", "/api/v1/review/items/{duplicate_item}/merge",
+         R"({"survivor":"{survivor}","fields":{}})", permission::review},
+        {post, "/api/v1/review/items/{id}/dismiss", "/api/v1/review/items/{other_item}/dismiss",
+         R"({"reason":"đã thống nhất với hai cán bộ"})", permission::review},
         {get, "/api/v1/openapi.json", "/api/v1/openapi.json", "", std::nullopt, false},
         // Last: it ends the session the others use.
         {post, "/api/v1/logout", "/api/v1/logout", "", std::nullopt},
@@ -90,9 +99,18 @@ BOOST_AUTO_TEST_CASE(the_test_covers_every_route) {
 }
 
 BOOST_AUTO_TEST_CASE(every_endpoint_answers_each_role_as_access_allowed_says) {
-    api_fixture f;
+    // The schema lets the store find duplicates (natural keys) for the merge endpoint.
+    api_fixture f(default_schema());
     f.add_user("with_password", role::officer, "LS.TP.P1", good_password);
     f.add_user("target", role::officer, "LS.TP.P1");
+    // Two officers whose phones make the review items of each round.
+    f.add_user("writer_a", role::officer, "LS");
+    f.add_user("writer_b", role::officer, "LS");
+    const auto phone_a = f.db->add_device("máy A", "writer_a");
+    const auto phone_b = f.db->add_device("máy B", "writer_b");
+    BOOST_REQUIRE(phone_a.has_value() && phone_b.has_value());
+    const std::string a = phone_a->device_id;
+    const std::string b = phone_b->device_id;
 
     for (int r = 0; r < access::role_count; ++r) {
         const auto the_role = static_cast<role>(r);
@@ -104,6 +122,10 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers_each_role_as_access_allowed_says) {
         BOOST_REQUIRE(code.has_value());
         auto device = f.db->add_device("phone of " + name, "target");
         BOOST_REQUIRE(device.has_value());
+        // Open review items to decide: a field conflict, a duplicate, a delete-vs-edit.
+        const made_item field_item = f.field_conflict(a, b, "LS.TP.P1");
+        const made_item duplicate_item = f.duplicate(a, b, "LS.TP.P1", "CCCD-" + name);
+        const made_item other_item = f.delete_edit(a, b, "LS.TP.P1");
 
         for (const endpoint& e : endpoints()) {
             std::string target = e.target;
@@ -112,6 +134,10 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers_each_role_as_access_allowed_says) {
                 replace_all(*s, "{role}", name);
                 replace_all(*s, "{code}", code->code);
                 replace_all(*s, "{device}", device->device_id);
+                replace_all(*s, "{field_item}", std::to_string(field_item.item));
+                replace_all(*s, "{duplicate_item}", std::to_string(duplicate_item.item));
+                replace_all(*s, "{survivor}", duplicate_item.other_record);
+                replace_all(*s, "{other_item}", std::to_string(other_item.item));
             }
             const std::string with = e.session ? cookie : "";
             const response res = e.method == http::verb::get

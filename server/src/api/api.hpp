@@ -1,5 +1,5 @@
 // The HTTP JSON API under /api/v1 (docs/api.md, docs/openapi.json): login, the org tree,
-// users, enrollment, devices, quarantine and scoped record reads.
+// users, enrollment, devices, quarantine, scoped record reads and the review queue.
 //
 // A pure request -> response function over the store: no sockets, so tests call it
 // directly (tests/api). http_session hands it every request whose target starts with
@@ -52,6 +52,10 @@ struct api_context {
     const api_settings& settings;
     access::rate_limiter& login_limiter;   // failures per username and per address
     access::rate_limiter& enroll_limiter;  // failures per address
+    // Called after a review decision was committed (review_routes.cpp), from the thread
+    // that handled the request: the server tells live pulls and live review feeds at
+    // once. Must not block. Empty in tests that do not listen.
+    std::function<void(const store::decision_outcome&)> decided = nullptr;
 };
 
 // `remote` is the peer address (for rate limits and logs). The response has its status,

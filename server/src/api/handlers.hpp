@@ -1,6 +1,6 @@
 // The handlers of the route table (router.cpp), one file per resource group:
 // auth_routes.cpp, org_routes.cpp, user_routes.cpp, device_routes.cpp, record_routes.cpp,
-// openapi.cpp.
+// review_routes.cpp, openapi.cpp.
 // Each runs after the router's checks (router.hpp) and never throws on bad input: it
 // answers with an error body (H3). Storage exceptions are caught by handle_api (500).
 #pragma once
@@ -47,5 +47,12 @@ response revoke_device(api_call& call);
 // record_routes.cpp
 response quarantine(api_call& call);
 response records(api_call& call);
+
+// review_routes.cpp
+response list_review_items(api_call& call);
+response show_review_item(api_call& call);
+response resolve_review_item(api_call& call);
+response merge_review_item(api_call& call);
+response dismiss_review_item(api_call& call);
 
 }  // namespace sotay::server::api

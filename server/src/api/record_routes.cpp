@@ -1,12 +1,12 @@
 // GET /api/v1/quarantine and GET /api/v1/records: reads limited to the caller's subtree.
 #include "handlers.hpp"
 #include "json_out.hpp"
+#include "query.hpp"
 #include "response.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-#include <charconv>
 #include <cstdint>
 
 namespace sotay::server::api {
@@ -15,34 +15,8 @@ namespace json = boost::json;
 
 namespace {
 
-// Pages as in the sync protocol: 1000 records or changes of a few hundred bytes each
-// are one short SQLite read and a response of a few hundred KiB.
-constexpr std::uint64_t max_page = 1000;
 constexpr std::uint64_t default_records_page = 500;
 constexpr std::uint64_t default_quarantine_page = 100;
-
-// A decimal integer without sign, spaces or leading "+"; nullopt otherwise.
-std::optional<std::uint64_t> parse_count(std::string_view text) {
-    std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return n;
-}
-
-// ?limit=N: 1..max_page, `fallback` when absent; nullopt when wrong (bad_limit()).
-std::optional<std::uint64_t> page_limit(const api_call& call, std::uint64_t fallback) {
-    const auto it = call.query.find("limit");
-    if (it == call.query.end()) return fallback;
-    const auto n = parse_count(it->second);
-    if (!n || *n == 0 || *n > max_page) return std::nullopt;
-    return n;
-}
-
-response bad_limit() {
-    return error_response(sync::errc::validation,
-                          "limit must be a whole number from 1 to " + std::to_string(max_page),
-                          "limit");
-}
 
 }  // namespace
 

@@ -43,6 +43,14 @@ const std::array table = {
           revoke_device},
     route{get, "/api/v1/quarantine", true, permission::view_quarantine, none, quarantine},
     route{get, "/api/v1/records", true, permission::read_records, none, records},
+    route{get, "/api/v1/review/items", true, permission::review, none, list_review_items},
+    route{get, "/api/v1/review/items/{id}", true, permission::review, none, show_review_item},
+    route{post, "/api/v1/review/items/{id}/resolve", true, permission::review, json,
+          resolve_review_item},
+    route{post, "/api/v1/review/items/{id}/merge", true, permission::review, json,
+          merge_review_item},
+    route{post, "/api/v1/review/items/{id}/dismiss", true, permission::review, json,
+          dismiss_review_item},
     // The API's description is public, like any API document.
     route{get, "/api/v1/openapi.json", false, any_user, none, openapi},
 };

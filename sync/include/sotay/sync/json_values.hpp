@@ -9,9 +9,14 @@
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
+#include <optional>
+
 namespace sotay::sync {
 
 boost::json::value value_to_json(const value& v);
+// The inverse, for values typed by people (the HTTP API, sotay-admin): a JSON scalar as a
+// field value; nullopt for an array, an object or an integer beyond int64.
+std::optional<value> value_from_json(const boost::json::value& j);
 boost::json::object fields_to_json(const field_map& fields);
 
 // A review item exactly as the `review` message carries it (docs/protocol.md 4.9): the

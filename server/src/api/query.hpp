@@ -1,0 +1,30 @@
+// Reading query parameters: whole numbers, page sizes and calendar dates, each refused
+// with a sentence naming the parameter (H3) rather than read loosely.
+#pragma once
+
+#include "call.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace sotay::server::api {
+
+// Pages as in the sync protocol: 1000 records, changes or review items of a few hundred
+// bytes each are one short SQLite read and a response of a few hundred KiB.
+inline constexpr std::uint64_t max_page = 1000;
+
+// A decimal integer without sign, spaces or leading "+"; nullopt otherwise.
+std::optional<std::uint64_t> parse_count(std::string_view text);
+
+// ?limit=N: 1..max_page, `fallback` when absent; nullopt when wrong (answer bad_limit()).
+std::optional<std::uint64_t> page_limit(const api_call& call, std::uint64_t fallback);
+response bad_limit();
+
+// "YYYY-MM-DD", a real day of the proleptic Gregorian calendar: the milliseconds since
+// the epoch at its midnight, UTC (the server's time zone for dates). nullopt otherwise.
+std::optional<std::int64_t> parse_day_ms(std::string_view text);
+
+inline constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
+
+}  // namespace sotay::server::api

@@ -21,10 +21,15 @@ const char* const usage_text = R"(usage: sotay [--data DIR] [--json] COMMAND ...
   edit ID [--org UNIT] --set k=v ... [--no-check]
                               change fields (k=null clears one)
   delete ID                               delete a record
-  show ID                                 one record, as this device sees it
+  show ID                                 one record, as this device sees it, with its
+                                          review items; a merged-away duplicate shows
+                                          the record it was merged into
   list [--type TYPE]                      every record on this device
   sync                                    send local changes, receive the server's
   status                                  pending changes, last sync, conflicts
+  conflicts [--all] [--format text|json]  the district's review items open on this
+                                          device's records: both sides, who and when;
+                                          --all adds the decided ones with the decision
 
 Values: v is read as JSON when it is a JSON number, true, false, null or a "quoted"
 string; anything else is taken as text (--set summary=Đơn thư). Quote digits that are
@@ -35,6 +40,8 @@ is recorded. --no-check records without checking (the server still checks).
 Duplicates: add refuses a record whose natural key (schema.md: a petition's petitioner,
 date and kind, a member's ID number, ...) equals one already on this device, naming it;
 --allow-duplicate records it anyway (the district reviews duplicates).
+Review: `sync` also fetches the review items on this device's records (edits that met
+on the server, a delete that met an edit, duplicates) and how the district settled them.
 Servers: wss:// is TLS, the server's certificate checked against the host name in the
 URL; --ca-file PEM trusts a private CA or a self-signed certificate instead of the
 system's. ws:// (no TLS) is for a trusted network only.
@@ -63,6 +70,7 @@ const std::map<std::string, command_shape>& shapes() {
         {"list", {{"type"}, 0, false}},
         {"sync", {{}, 0, false}},
         {"status", {{}, 0, false}},
+        {"conflicts", {{"format"}, 0, false}},
     };
     return s;
 }
@@ -143,6 +151,10 @@ arguments parse_arguments(const std::vector<std::string>& argv, const std::strin
         }
         if (name == "allow-duplicate" && a.command == "add") {
             a.allow_duplicate = true;
+            continue;
+        }
+        if (name == "all" && a.command == "conflicts") {
+            a.all = true;
             continue;
         }
         if (i + 1 >= rest.size()) {

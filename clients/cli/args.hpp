@@ -25,6 +25,7 @@ struct arguments {
     bool help = false;
     bool no_check = false;  // add/edit --no-check: record without checking the schema
     bool allow_duplicate = false;  // add --allow-duplicate: record despite a same-key record
+    bool all = false;  // conflicts --all: decided review items too
     std::string command;                          // init, add, edit, ...
     std::vector<std::string> words;               // the command's positional words
     std::map<std::string, std::string> options;   // --url, --device-id, --org, ...

@@ -1,5 +1,8 @@
 #include "commands.hpp"
 
+#include "review_view.hpp"
+#include "text.hpp"
+
 #include <sotay/sdk/device.hpp>
 #include <sotay/sdk/enroll.hpp>
 #include <sotay/sdk/json.hpp>
@@ -21,28 +24,6 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 constexpr const char* db_file = "device.db";
-
-// "2026-03-04T05:06:07Z" for ms since the epoch.
-std::string iso_time(std::int64_t ms) {
-    const std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
-}
-
-std::string value_text(const sync::value& v) {
-    // Strings print bare in the human form; everything else as JSON (42, true, null).
-    if (const auto* s = std::get_if<std::string>(&v)) {
-        return *s;
-    }
-    return json::serialize(sdk::to_json(v));
-}
-
-std::string plural(std::size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
 
 // The `error` member of a --json failure: the SDK's error kind, stable for scripts.
 const char* kind_name(sdk::error_kind k) {
@@ -71,16 +52,25 @@ const char* kind_name(sdk::error_kind k) {
     return "error";
 }
 
-// A record as `show --json` and `list --json` print it.
+// A record as `show --json` and `list --json` print it: every field as pulled, the
+// server's own (`_merged_into`) included.
 json::object record_json(const sdk::record_view& r) {
-    return json::object{{"record", r.id},
-                        {"type", r.type},
-                        {"org_unit", r.org_unit},
-                        {"version", r.version},
-                        {"deleted", r.deleted},
-                        {"pending", r.pending},
-                        {"fields", sdk::to_json(r.fields)}};
+    json::object o{{"record", r.id},
+                   {"type", r.type},
+                   {"org_unit", r.org_unit},
+                   {"version", r.version},
+                   {"deleted", r.deleted},
+                   {"pending", r.pending},
+                   {"fields", sdk::to_json(r.fields)}};
+    if (const auto survivor = r.merged_into(); !survivor.empty()) {
+        o["merged_into"] = survivor;
+    }
+    return o;
 }
+
+// Fields the server writes itself begin with '_'; the human output says what they mean
+// (`merged into ...`) instead of listing them.
+bool reserved(const std::string& field) { return !field.empty() && field.front() == '_'; }
 
 // The command being run, with what every command needs.
 class session {
@@ -93,7 +83,7 @@ public:
             {"enroll", &session::enroll}, {"init", &session::init}, {"add", &session::add},
             {"edit", &session::edit},     {"delete", &session::remove},
             {"show", &session::show},     {"list", &session::list}, {"sync", &session::sync},
-            {"status", &session::status},
+            {"status", &session::status}, {"conflicts", &session::conflicts},
         };
         try {
             return (this->*commands.at(args_.command))();
@@ -388,29 +378,144 @@ private:
         return 0;
     }
 
-    // show: the local view of one record, pending changes applied.
+    // show: the local view of one record, pending changes applied, with the review items
+    // about it; a merged-away duplicate also shows the record that survived.
     int show() {
         const std::string& id = args_.words[0];
-        const auto r = open(false).get(id);
+        auto& d = open(false);
+        const auto r = d.get(id);
         if (!r) {
             throw sdk::error(sdk::error_kind::not_found, "no record " + id + " on this device");
         }
+        const auto items = d.review_items(id);
+        const std::string merged = r->merged_into();
+        const std::string survivor_id = merged.empty() ? std::string() : d.follow_merged(id);
+        const auto survivor = merged.empty() ? std::nullopt : d.get(survivor_id);
         if (args_.json) {
-            print(record_json(*r));
+            auto o = record_json(*r);
+            json::array review;
+            for (const auto& item : items) {
+                review.push_back(review_item_json(item));
+            }
+            o["review"] = std::move(review);
+            if (!merged.empty()) {
+                o["survivor_id"] = survivor_id;
+                o["survivor"] = survivor ? json::value(record_json(*survivor)) : nullptr;
+            }
+            print(o);
             return 0;
         }
-        out_ << "record    " << r->id << "\ntype      " << r->type << "\norg unit  "
-             << r->org_unit << "\nversion   " << r->version << "\nstate     ";
-        if (r->deleted) {
+        print_record(*r);
+        print_review_of_record(items);
+        if (!merged.empty()) {
+            // Where the officer should look now: the survivor holds the merged fields.
+            out_ << "merged into " << merged;
+            if (survivor_id != merged) {
+                out_ << ", then into " << survivor_id;
+            }
+            if (survivor) {
+                out_ << "; the record that survived:\n";
+                print_record(*survivor);
+            } else {
+                out_ << ", which is not on this device\n";
+            }
+        }
+        return 0;
+    }
+
+    // The lines of `show` for one record.
+    void print_record(const sdk::record_view& r) {
+        out_ << "record    " << r.id << "\ntype      " << r.type << "\norg unit  " << r.org_unit
+             << "\nversion   " << r.version << "\nstate     ";
+        if (const auto survivor = r.merged_into(); !survivor.empty()) {
+            out_ << "merged into " << survivor << " (a duplicate)";
+        } else if (r.deleted) {
             out_ << "deleted";
-        } else if (r->pending > 0) {
-            out_ << plural(r->pending, "local change", "local changes") << " not yet synced";
+        } else if (r.pending > 0) {
+            out_ << plural(r.pending, "local change", "local changes") << " not yet synced";
         } else {
             out_ << "synced";
         }
         out_ << "\n";
-        for (const auto& [name, v] : r->fields) {
-            out_ << "  " << name << ": " << value_text(v) << "\n";
+        for (const auto& [name, v] : r.fields) {
+            if (!reserved(name)) {
+                out_ << "  " << name << ": " << value_text(v) << "\n";
+            }
+        }
+    }
+
+    // Open items in full (both sides, who, when); decided ones as their decision.
+    void print_review_of_record(const std::vector<sdk::review_item>& items) {
+        if (items.empty()) {
+            return;
+        }
+        std::size_t open_items = 0;
+        for (const auto& item : items) {
+            open_items += item.state == "open" ? 1 : 0;
+        }
+        out_ << "review    " << open_items << " open, " << items.size() - open_items
+             << " decided\n";
+        const auto& me = device_id();
+        for (const auto& item : items) {
+            if (item.state == "open") {
+                print_review_item(out_, item, me);
+            }
+        }
+        for (const auto& item : items) {
+            if (item.state != "open") {
+                out_ << "item " << item.item << ": " << review_decision_text(item) << "\n";
+            }
+        }
+    }
+
+    // This device's id, to mark the sides it made; empty before setup.
+    const std::string& device_id() {
+        if (!device_id_) {
+            const auto s = device_->settings();
+            device_id_ = s ? s->device_id : std::string();
+        }
+        return *device_id_;
+    }
+
+    // conflicts: the review items on this device's records, open ones (or, with --all,
+    // every one), oldest first.
+    int conflicts() {
+        auto& d = open(false);
+        const std::string format = option("format", false);
+        if (!format.empty() && format != "text" && format != "json") {
+            throw usage_error("--format is text or json, not '" + format + "'");
+        }
+        const auto items = args_.all ? d.held_review_items() : d.open_review_items();
+        if (args_.json || format == "json") {
+            json::array a;
+            for (const auto& item : items) {
+                a.push_back(review_item_json(item));
+            }
+            print(a);
+            return 0;
+        }
+        if (items.empty()) {
+            err_ << (args_.all ? "no review items" : "no open review items")
+                 << " on this device's records";
+            if (!d.status().last_sync_ms) {
+                err_ << " (none fetched yet: run `sotay sync` while online)";
+            }
+            err_ << "\n";
+            return 0;
+        }
+        std::size_t open_items = 0;
+        for (const auto& item : items) {
+            open_items += item.state == "open" ? 1 : 0;
+        }
+        out_ << plural(open_items, "open review item", "open review items");
+        if (args_.all) {
+            out_ << ", " << items.size() - open_items << " decided";
+        }
+        out_ << " on this device's records\n";
+        const auto& me = device_id();
+        for (const auto& item : items) {
+            out_ << "\n";
+            print_review_item(out_, item, me);
         }
         return 0;
     }
@@ -435,7 +540,9 @@ private:
             }
             std::string summary;
             for (const auto& [name, v] : r.fields) {
-                summary += (summary.empty() ? "" : ", ") + name + "=" + value_text(v);
+                if (!reserved(name)) {
+                    summary += (summary.empty() ? "" : ", ") + name + "=" + value_text(v);
+                }
             }
             // 80 bytes: one terminal line with the columns before it, more is noise.
             constexpr std::size_t max_summary = 80;
@@ -516,7 +623,12 @@ private:
                                {"server_restored", r.server_restored},
                                {"clock_correction_ms", r.clock_correction_ms},
                                {"purged", r.purged},
-                               {"scope_changed", r.scope_changed}});
+                               {"scope_changed", r.scope_changed},
+                               {"review_received", r.review_received},
+                               {"review_skipped", r.review_skipped
+                                                      ? json::value(*r.review_skipped)
+                                                      : json::value(nullptr)},
+                               {"open_review_items", d.status().open_review_items}});
             return 0;
         }
         out_ << "synced with " << d.settings()->url << ": sent "
@@ -550,6 +662,15 @@ private:
             out_ << "this device's clock was " << (r.clock_correction_ms > 0 ? "behind" : "ahead")
                  << " the server's by " << std::llabs(r.clock_correction_ms) / 1000
                  << " s; corrected\n";
+        }
+        if (r.review_skipped) {
+            out_ << "review items were not fetched (" << *r.review_skipped
+                 << "); the server may be older than the review queue\n";
+        } else if (r.review_received > 0) {
+            const auto open_items = d.status().open_review_items;
+            out_ << "review: " << plural(r.review_received, "item", "items")
+                 << " new or decided; " << open_items << " open on this device's records"
+                 << (open_items > 0 ? ", see `sotay conflicts`" : "") << "\n";
         }
         return 0;
     }
@@ -605,6 +726,8 @@ private:
                 {"last_error", opt(st.last_error)},
                 {"clock_offset_ms", st.clock_offset_ms},
                 {"schema_version", st.schema_version},
+                {"open_review_items", st.open_review_items},
+                {"review_cursor", st.review_cursor},
                 {"conflicts", std::move(cs)},
                 {"rejected", std::move(rs)}});
             return 0;
@@ -633,6 +756,9 @@ private:
                  << " (kept " << value_text(c.kept) << ", yours " << value_text(c.yours)
                  << ")\n";
         }
+        out_ << "review      " << plural(st.open_review_items, "open item", "open items")
+             << " on this device's records"
+             << (st.open_review_items > 0 ? " (`sotay conflicts`)" : "") << "\n";
         out_ << "rejected    " << rejected.size() << "\n";
         for (const auto& r : rejected) {
             out_ << "  change " << r.seq << ", record " << r.record << ": "
@@ -645,6 +771,7 @@ private:
     std::ostream& out_;
     std::ostream& err_;
     std::optional<sdk::device> device_;
+    std::optional<std::string> device_id_;
 };
 
 }  // namespace

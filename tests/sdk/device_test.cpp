@@ -387,12 +387,15 @@ BOOST_AUTO_TEST_CASE(a_replica_written_before_ca_files_existed_is_upgraded_in_pl
         d.configure(test_settings());
         id = d.create("petition", "LS.TP.P1", petition("trước khi nâng cấp"));
     }
-    // Back to local schema 1, as the SDK of issue 3 wrote it: meta had no ca_file.
+    // Back to local schema 1, as the SDK of issue 3 wrote it: meta had no ca_file and no
+    // review_cursor, and there was no review_items table.
     sqlite3* db = nullptr;
     BOOST_TEST_REQUIRE(sqlite3_open(dir.file().string().c_str(), &db) == SQLITE_OK);
-    const int rc =
-        sqlite3_exec(db, "ALTER TABLE meta DROP COLUMN ca_file; PRAGMA user_version = 1;",
-                     nullptr, nullptr, nullptr);
+    const int rc = sqlite3_exec(db,
+                                "ALTER TABLE meta DROP COLUMN ca_file; "
+                                "ALTER TABLE meta DROP COLUMN review_cursor; "
+                                "DROP TABLE review_items; PRAGMA user_version = 1;",
+                                nullptr, nullptr, nullptr);
     sqlite3_close(db);
     BOOST_TEST_REQUIRE(rc == SQLITE_OK);
 
@@ -401,6 +404,8 @@ BOOST_AUTO_TEST_CASE(a_replica_written_before_ca_files_existed_is_upgraded_in_pl
     BOOST_TEST(d.settings()->ca_file.empty());
     BOOST_TEST(d.get(id).has_value());
     BOOST_TEST(d.status().last_seq_made == 1u);
+    BOOST_TEST(d.status().review_cursor == 0u);
+    BOOST_TEST(d.open_review_items().empty());
     const auto ca = dir.file("ca.pem");
     std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
     auto s = test_settings();

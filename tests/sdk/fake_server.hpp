@@ -1,13 +1,15 @@
 // An in-process stand-in for sotay-server, so the SDK's sync logic is tested without
 // sockets: it speaks the protocol's messages (messages.hpp) through an sdk::link, keeps
-// a naive record state (last arrival wins; the real merge is tested in tests/sync), and
+// a naive record state (last arrival wins; the real merge is tested in tests/sync) and a
+// review queue whose items the test writes (the real one is tested in tests/server), and
 // can be told to fail at chosen points: a lost answer, a refused hello, a restore from
-// an older snapshot, a seq_gap.
+// an older snapshot, a seq_gap, a server older than get_review.
 #pragma once
 
 #include <sotay/client/sync_client.hpp>
 #include <sotay/sdk/device.hpp>
 #include <sotay/sdk/link.hpp>
+#include <sotay/sync/merge.hpp>
 
 #include <boost/system/errc.hpp>
 
@@ -52,6 +54,10 @@ struct server_state {
     std::uint64_t head = 0;
     std::map<std::string, std::pair<sync::record_msg, std::uint64_t>> records;  // + server_seq
     std::map<std::uint64_t, sync::change_result> answers;                      // by seq
+    // The review queue: items by id, each carrying the review seq of its last change of
+    // state (R7); review_seq is the highest given out.
+    std::map<std::int64_t, sync::review_item_msg> review;
+    std::uint64_t review_seq = 0;
 };
 
 inline client::transport_error link_lost() {
@@ -71,6 +77,7 @@ public:
     std::vector<sync::push_msg> pushes;
     std::vector<sync::pull_msg> pulls;
     std::vector<sync::change_msg> applied;  // every change applied, in order
+    std::vector<sync::get_review_msg> review_requests;
 
     // Faults.
     std::optional<sync::errc> refuse_hello;
@@ -81,6 +88,11 @@ public:
     // Pull numbers (0-based) answered `error scope_changed` (no id), as the server does
     // when the device's user is moved or the org tree changes while it is connected.
     std::set<std::size_t> scope_change_at_pull;
+    // A server older than the review queue: get_review is answered bad_message.
+    bool knows_review = true;
+    std::set<std::size_t> fail_review;  // get_review numbers (0-based): the link drops first
+    // get_review numbers (0-based) answered `error scope_changed`, as at a pull.
+    std::set<std::size_t> scope_change_at_review;
     // Called before each push is handled (e.g. to roll the state back: a seq_gap).
     std::function<void(const sync::push_msg&)> before_push;
     // Conflicts to report for a change.
@@ -125,6 +137,23 @@ public:
             }
             return pull(*p);
         }
+        if (const auto* g = std::get_if<sync::get_review_msg>(&m)) {
+            const std::size_t n = review_requests.size();
+            review_requests.push_back(*g);
+            if (!knows_review) {
+                return sync::error_msg{g->id,
+                                       {sync::errc::bad_message, "unknown message type", {}}};
+            }
+            if (fail_review.contains(n)) {
+                throw link_lost();
+            }
+            if (scope_change_at_review.contains(n)) {
+                return sync::error_msg{std::nullopt,
+                                       {sync::errc::scope_changed,
+                                        "your scope changed; reconnect and pull again", {}}};
+            }
+            return review_page(*g);
+        }
         return sync::error_msg{std::nullopt, {sync::errc::bad_message, "unexpected", {}}};
     }
 
@@ -136,6 +165,37 @@ public:
         c.org_unit = "LS.TP.P1";
         c.set = std::move(set);
         apply(c);
+    }
+
+    // Opens an item, or records a new state of one (same item id): it gets the next
+    // review seq, as the server's every change of state does. Returns the item's id.
+    std::int64_t put_review(sync::review_item_msg item) {
+        if (item.item == 0) {
+            item.item = state.review.empty() ? 1 : state.review.rbegin()->first + 1;
+        }
+        item.seq = ++state.review_seq;
+        const auto id = item.item;
+        state.review.insert_or_assign(id, std::move(item));
+        return id;
+    }
+
+    // A reviewer's merge of a duplicate (docs/review.md): `away` becomes a tombstone whose
+    // fields include `_merged_into`, as the real server sends it.
+    void merge_away(const std::string& away, const std::string& survivor) {
+        auto& [rec, server_seq] = state.records.at(away);
+        rec.deleted = true;
+        rec.fields.insert_or_assign(std::string(sync::merged_into_field), survivor);
+        ++rec.version;
+        server_seq = ++state.head;
+    }
+
+    // A reviewer's restore: the record is live again, with `fields`.
+    void restore(const std::string& id, sync::field_map fields) {
+        auto& [rec, server_seq] = state.records.at(id);
+        rec.deleted = false;
+        rec.fields = std::move(fields);
+        ++rec.version;
+        server_seq = ++state.head;
     }
 
     std::optional<sync::record_msg> record(const std::string& id) const {
@@ -212,6 +272,31 @@ private:
         }
         server_seq = ++state.head;
         applied.push_back(c);
+    }
+
+    // Items changed after `after`, in review seq order; `next` is the last one sent. A
+    // cursor past the end (a server restored from an older copy) reads from the start,
+    // as sotay-server does.
+    sync::review_msg review_page(const sync::get_review_msg& g) const {
+        const std::uint64_t after = g.after > state.review_seq ? 0 : g.after;
+        std::map<std::uint64_t, const sync::review_item_msg*> by_seq;
+        for (const auto& [id, item] : state.review) {
+            if (item.seq > after) {
+                by_seq.emplace(item.seq, &item);
+            }
+        }
+        sync::review_msg page;
+        page.id = g.id;
+        page.next = after;
+        for (const auto& [seq, item] : by_seq) {
+            if (page.items.size() == g.limit) {
+                page.more = true;
+                break;
+            }
+            page.items.push_back(*item);
+            page.next = seq;
+        }
+        return page;
     }
 
     sync::changes_msg pull(const sync::pull_msg& p) {

@@ -3,6 +3,7 @@
 
 #include <sotay/sync/hlc.hpp>
 #include <sotay/sync/ids.hpp>
+#include <sotay/sync/merge.hpp>
 
 #include <algorithm>
 #include <array>
@@ -125,6 +126,15 @@ std::optional<std::uint64_t> expected_seq_of(const std::string& message) {
 }  // namespace detail
 
 // --------------------------------------------------------------------------------------
+
+std::string record_view::merged_into() const {
+    if (!deleted) {
+        return {};
+    }
+    const auto it = fields.find(sync::merged_into_field);
+    const auto* survivor = it != fields.end() ? std::get_if<std::string>(&it->second) : nullptr;
+    return survivor != nullptr ? *survivor : std::string();
+}
 
 device::impl::impl(const std::filesystem::path& path_, options o)
     : path(path_), opts(std::move(o)), store(path_) {}
@@ -396,10 +406,39 @@ device_status device::status() const {
     st.conflicts = s.count_conflicts();
     st.rejected = s.rejected().size();
     if (const auto cached = s.cached_schema()) st.schema_version = cached->first;
+    st.open_review_items = s.count_open_review_held();
+    st.review_cursor = m.review_cursor;
     return st;
 }
 
 std::vector<conflict_report> device::conflicts() const { return impl_->store.conflicts(); }
+
+std::vector<review_item> device::review_items(const std::string& id) const {
+    return impl_->store.review_items_of(id);
+}
+
+std::vector<review_item> device::open_review_items() const {
+    return impl_->store.review_items_held(true);
+}
+
+std::vector<review_item> device::held_review_items() const {
+    return impl_->store.review_items_held(false);
+}
+
+std::string device::follow_merged(const std::string& id) const {
+    // Bounded: a pointer loop (only a broken server could send one) must not hang the app.
+    constexpr int max_hops = 64;
+    std::string at = id;
+    for (int hop = 0; hop < max_hops; ++hop) {
+        const auto r = impl_->view(at);
+        const std::string next = r ? r->merged_into() : std::string();
+        if (next.empty() || next == id) {
+            break;
+        }
+        at = next;
+    }
+    return at;
+}
 
 std::vector<rejected_change> device::rejected() const { return impl_->store.rejected(); }
 

@@ -45,6 +45,8 @@ struct device::impl {
     // One sync over one connection (sync.cpp steps 1-6); adds what it did to `report`
     // as it goes, so that what a failed attempt did is not forgotten.
     void run_sync(const progress_callback& progress, bool& connected, sync_report& report);
+    // sync.cpp step 5b: review items from the stored review cursor, on `line`.
+    void fetch_review(link& line, std::int64_t& next_id, sync_report& report);
     // run_sync, and once more if the server answers scope_changed (sync.cpp).
     sync_report run_reconnecting(const progress_callback& progress, bool& connected);
 };

@@ -1,6 +1,7 @@
 #include "local_store.hpp"
 
 #include <sotay/sdk/json.hpp>
+#include <sotay/sync/codec.hpp>
 #include <sotay/sync/record.hpp>
 
 #include <SQLiteCpp/Exception.h>
@@ -15,8 +16,9 @@ namespace {
 
 namespace json = boost::json;
 
-// 1: issue 3. 2: meta.ca_file (issue 5, wss://).
-constexpr int schema_version = 2;
+// 1: issue 3. 2: meta.ca_file (issue 5, wss://). 3: meta.review_cursor and the
+// review_items table (issue 6).
+constexpr int schema_version = 3;
 
 constexpr const char* schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -27,7 +29,8 @@ CREATE TABLE IF NOT EXISTS meta (
     next_seq INTEGER NOT NULL DEFAULT 1, acked_seq INTEGER NOT NULL DEFAULT 0,
     clock_offset_ms INTEGER NOT NULL DEFAULT 0,
     uuid_ms INTEGER NOT NULL DEFAULT 0, uuid_counter INTEGER NOT NULL DEFAULT 0,
-    last_sync_ms INTEGER, last_attempt_ms INTEGER, last_error TEXT);
+    last_sync_ms INTEGER, last_attempt_ms INTEGER, last_error TEXT,
+    review_cursor INTEGER NOT NULL DEFAULT 0);
 INSERT OR IGNORE INTO meta(id) VALUES (1);
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY, type TEXT NOT NULL, org_unit TEXT NOT NULL,
@@ -47,6 +50,12 @@ CREATE TABLE IF NOT EXISTS conflicts (
 CREATE TABLE IF NOT EXISTS schema_cache (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     version INTEGER NOT NULL, document TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS review_items (
+    item INTEGER PRIMARY KEY, state TEXT NOT NULL, record TEXT NOT NULL,
+    other_record TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS review_by_record ON review_items(record);
+CREATE INDEX IF NOT EXISTS review_by_other ON review_items(other_record)
+    WHERE other_record <> '';
 )sql";
 
 // Busy timeout for a second process on the same file (the CLI's `add` while a `sync`
@@ -69,8 +78,12 @@ void migrate(SQLite::Database& db) {
         return;  // the transaction rolls back: nothing was written
     }
     db.exec(schema_sql);  // CREATE ... IF NOT EXISTS: a new file gets every column
-    if (version == 1) {
+    // Each step adds what its version lacked; the pull cursor and everything else stay.
+    if (version >= 1 && version < 2) {
         db.exec("ALTER TABLE meta ADD COLUMN ca_file TEXT");
+    }
+    if (version >= 1 && version < 3) {
+        db.exec("ALTER TABLE meta ADD COLUMN review_cursor INTEGER NOT NULL DEFAULT 0");
     }
     db.exec("PRAGMA user_version = " + std::to_string(schema_version));
     tx.commit();
@@ -143,6 +156,39 @@ std::string result_text(const sync::change_result& r) {
     }
     return json::serialize(o);
 }
+
+// A review item is stored as the JSON subprotocol carries it, a one-item `review`
+// message, and read back by the same codec (codec.hpp contract 4: decode(encode(m)) ==
+// m), so the replica never has a mapping of its own to keep in step with the wire's.
+std::string review_item_text(const sync::review_item_msg& item) {
+    sync::review_msg m;
+    m.items.push_back(item);
+    return sync::encode_json(m);
+}
+
+sync::review_item_msg review_item_of_text(const std::string& text) {
+    auto decoded = sync::decode_json(text);
+    auto* m = decoded ? std::get_if<sync::review_msg>(&*decoded) : nullptr;
+    if (m == nullptr || m->items.size() != 1) {
+        throw std::runtime_error("local store: a review item is unreadable" +
+                                 (decoded ? std::string() : ": " + decoded.error().message));
+    }
+    return std::move(m->items.front());
+}
+
+std::vector<sync::review_item_msg> read_review_items(SQLite::Statement& q) {
+    std::vector<sync::review_item_msg> out;
+    while (q.executeStep()) {
+        out.push_back(review_item_of_text(q.getColumn(0).getString()));
+    }
+    return out;
+}
+
+// Items whose record, or other record, is in the confirmed state (tombstones included:
+// a delete-versus-edit item is about a deleted record).
+constexpr const char* held_review_items =
+    "FROM review_items i WHERE (EXISTS (SELECT 1 FROM records r WHERE r.id = i.record) OR "
+    "(i.other_record <> '' AND EXISTS (SELECT 1 FROM records r WHERE r.id = i.other_record)))";
 
 // Column order shared by every outbox query and read_outbox().
 const char* select_outbox =
@@ -306,7 +352,8 @@ meta_row local_store::meta() {
     SQLite::Statement q(db_,
                         "SELECT device_id, token, url, format, cursor, hlc_wall, hlc_counter, "
                         "next_seq, acked_seq, clock_offset_ms, uuid_ms, uuid_counter, "
-                        "last_sync_ms, last_attempt_ms, last_error, ca_file FROM meta "
+                        "last_sync_ms, last_attempt_ms, last_error, ca_file, review_cursor "
+                        "FROM meta "
                         "WHERE id = 1");
     if (!q.executeStep()) {
         throw std::runtime_error("local store: the meta row is missing");
@@ -333,6 +380,7 @@ meta_row local_store::meta() {
     m.last_sync_ms = opt_int(q.getColumn(12));
     m.last_attempt_ms = opt_int(q.getColumn(13));
     m.last_error = opt_text(q.getColumn(14));
+    m.review_cursor = u64(q.getColumn(16));
     return m;
 }
 
@@ -380,6 +428,12 @@ void local_store::save_cursor(const std::optional<std::string>& cursor) {
     } else {
         q.bind(1);
     }
+    q.exec();
+}
+
+void local_store::save_review_cursor(std::uint64_t after) {
+    SQLite::Statement q(db_, "UPDATE meta SET review_cursor = ? WHERE id = 1");
+    q.bind(1, i64(after));
     q.exec();
 }
 
@@ -638,6 +692,46 @@ std::vector<rejected_change> local_store::rejected() {
         out.push_back(std::move(r));
     }
     return out;
+}
+
+// An item's later state replaces its earlier one, never the other way round: pages come
+// in seq order, and a page fetched again after a cut sync repeats states already held.
+void local_store::put_review_item(const sync::review_item_msg& item) {
+    SQLite::Statement q(db_,
+                        "INSERT INTO review_items(item, state, record, other_record, seq, body) "
+                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(item) DO UPDATE SET "
+                        "state = excluded.state, record = excluded.record, "
+                        "other_record = excluded.other_record, seq = excluded.seq, "
+                        "body = excluded.body WHERE excluded.seq >= review_items.seq");
+    q.bind(1, item.item);
+    q.bind(2, item.state);
+    q.bind(3, item.record);
+    q.bind(4, item.other_record);
+    q.bind(5, i64(item.seq));
+    q.bind(6, review_item_text(item));
+    q.exec();
+}
+
+void local_store::clear_review_items() { db_.exec("DELETE FROM review_items"); }
+
+std::vector<sync::review_item_msg> local_store::review_items_of(const std::string& id) {
+    SQLite::Statement q(db_, "SELECT body FROM review_items WHERE record = ?1 OR "
+                             "other_record = ?1 ORDER BY item");
+    q.bind(1, id);
+    return read_review_items(q);
+}
+
+std::vector<sync::review_item_msg> local_store::review_items_held(bool open_only) {
+    SQLite::Statement q(db_, std::string("SELECT body ") + held_review_items +
+                                 (open_only ? " AND i.state = 'open'" : "") + " ORDER BY item");
+    return read_review_items(q);
+}
+
+std::size_t local_store::count_open_review_held() {
+    return static_cast<std::size_t>(
+        db_.execAndGet(std::string("SELECT COUNT(*) ") + held_review_items +
+                       " AND i.state = 'open'")
+            .getInt64());
 }
 
 }  // namespace sotay::sdk::detail

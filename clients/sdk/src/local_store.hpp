@@ -1,6 +1,7 @@
 // The device's local SQLite replica: one file per device (device.hpp states D1-D5).
 //
-// Layout (local schema version 2, PRAGMA user_version; version 1 lacked meta.ca_file):
+// Layout (local schema version 3, PRAGMA user_version; version 1 lacked meta.ca_file,
+// versions 1 and 2 meta.review_cursor and review_items):
 //   meta      one row (id = 1): settings (url, device_id, token, format, ca_file), the
 //             pull cursor, the HLC (hlc_wall, hlc_counter), next_seq, acked_seq (every
 //             seq up to it is acknowledged), clock_offset_ms, the last id minted (uuid_ms,
@@ -13,6 +14,11 @@
 //             pulled state includes it (or it was rejected): it then leaves the view.
 //   conflicts what push results reported for this device's changes, one row per
 //             (seq, server conflict id, field).
+//   review_items  the review items get_review brought (docs/review.md), one row per item:
+//             item id, state, record, other_record (duplicates), seq (the review cursor
+//             position of its last change of state), body (the item as the JSON
+//             subprotocol carries it). meta.review_cursor is where the next get_review
+//             resumes; a fetch from 0 replaces the table.
 //
 // Every method that writes expects to run inside a write_tx (D1); the device opens one
 // per operation. Not thread-safe, like the device that owns it.
@@ -47,6 +53,7 @@ struct meta_row {
     std::optional<std::int64_t> last_sync_ms;
     std::optional<std::int64_t> last_attempt_ms;
     std::optional<std::string> last_error;
+    std::uint64_t review_cursor = 0;  // get_review's `after`
 };
 
 // One change of the outbox.
@@ -125,6 +132,18 @@ public:
     void put_record(const sync::record_msg& r);
     // Drops an evicted record and settles its acknowledged changes.
     void evict(const std::string& id);
+
+    // Review items (docs/review.md), as get_review brought them.
+    void save_review_cursor(std::uint64_t after);
+    // Stores an item, unless the replica holds a later state of it (a higher seq).
+    void put_review_item(const sync::review_item_msg& item);
+    void clear_review_items();
+    // Items about record `id` (either record of a duplicate), by item id.
+    std::vector<sync::review_item_msg> review_items_of(const std::string& id);
+    // Items about a record of the confirmed state (tombstones included), by item id;
+    // only the open ones when `open_only`.
+    std::vector<sync::review_item_msg> review_items_held(bool open_only);
+    std::size_t count_open_review_held();
 
     // Counts for status().
     std::size_t count_pending();

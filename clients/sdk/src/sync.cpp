@@ -16,6 +16,12 @@
 //      announced (which is what the server's clock rule C3 corrects by).
 //   5. pull from the saved cursor until more = false; each page and its cursor in one
 //      transaction.
+//   5b. fetch review items from the saved review cursor until more = false; each page
+//      and the cursor after it in one transaction (fetch_review below). Review cursor 0
+//      fetches every item in scope again and replaces the table: it is set, durably,
+//      whenever what the device may see could have changed (a restored server, a pull
+//      from no cursor, evictions, scope_changed), because items that came into scope
+//      keep their old review seqs, below the cursor.
 //   6. drop acknowledged changes past their retention.
 #include "device_impl.hpp"
 
@@ -40,6 +46,8 @@ using detail::local_store;
 
 // The protocol's default, used if a server announces no push limit.
 constexpr std::size_t default_max_changes_per_push = 1000;
+// get_review's limit range (docs/protocol.md 4.9).
+constexpr std::uint32_t max_review_limit = 1000;
 // seq_gap restarts in one sync before giving up: one is normal (another process pushed
 // between our hello and our push), three in a row means the two sides disagree.
 constexpr int max_gap_restarts = 3;
@@ -195,6 +203,7 @@ void device::impl::run_sync(const progress_callback& progress, bool& connected,
         if (held < m.acked_seq) {
             report.server_restored = true;
             store.save_cursor(std::nullopt);
+            store.save_review_cursor(0);  // its review seqs moved back too
         }
         tx.commit();
         m = store.meta();
@@ -332,6 +341,7 @@ void device::impl::run_sync(const progress_callback& progress, bool& connected,
     tell(sync_phase::pulling);
     std::optional<std::string> cursor = store.meta().cursor;
     bool cursor_refused = false;
+    bool from_start = !cursor;
     for (;;) {
         sync::pull_msg pull;
         pull.id = next_id++;
@@ -346,6 +356,7 @@ void device::impl::run_sync(const progress_callback& progress, bool& connected,
             e != nullptr && e->error.code == sync::errc::bad_message && cursor && !cursor_refused) {
             cursor_refused = true;
             cursor.reset();
+            from_start = true;
             continue;
         }
         const auto page = answer_of<sync::changes_msg>(std::move(answer), pull.id, "pull");
@@ -359,6 +370,10 @@ void device::impl::run_sync(const progress_callback& progress, bool& connected,
             }
             // Always what the server gives, even if it looks older (a restored server).
             store.save_cursor(page.cursor);
+            // The device's scope may have changed: fetch every review item again (5b).
+            if (from_start || !page.evict.empty()) {
+                store.save_review_cursor(0);
+            }
             tx.commit();
         }
         report.received += page.records.size();
@@ -373,6 +388,9 @@ void device::impl::run_sync(const progress_callback& progress, bool& connected,
         }
         cursor = page.cursor;
     }
+
+    // 5b. Review items.
+    fetch_review(*line, next_id, report);
     line->close();
 
     // 6. Retention (D5).
@@ -383,6 +401,57 @@ void device::impl::run_sync(const progress_callback& progress, bool& connected,
         tx.commit();
     }
     tell(sync_phase::done);
+}
+
+// 5b. An error answer other than the ones that end the connection (an older server
+// answers bad_message: it does not know get_review) skips the review items for this
+// sync and says why in the report: the records are in, and review items only inform.
+void device::impl::fetch_review(link& line, std::int64_t& next_id, sync_report& report) {
+    std::uint64_t after = store.meta().review_cursor;
+    for (bool first = true;; first = false) {
+        sync::get_review_msg ask;
+        ask.id = next_id++;
+        ask.after = after;
+        ask.limit = std::clamp<std::uint32_t>(opts.review_limit, 1, max_review_limit);
+        auto answer = line.request(ask);
+        if (const auto* e = std::get_if<sync::error_msg>(&answer)) {
+            if (ends_the_connection(e->error.code)) {
+                throw_server_error(e->error, "get_review");
+            }
+            report.review_skipped = "the server answered get_review with " +
+                                    std::string(sync::to_code(e->error.code)) + ": " +
+                                    e->error.message;
+            return;
+        }
+        const auto page = answer_of<sync::review_msg>(std::move(answer), ask.id, "get_review");
+        for (const auto& item : page.items) {
+            if (item.item <= 0 || item.record.empty()) {
+                throw_protocol("get_review sent an item without an id or a record");
+            }
+        }
+        if (page.more && page.next == after) {
+            throw_protocol("a review page said more=true without moving the cursor");
+        }
+        // A cursor that moved back: the server was restored from an older copy and read
+        // from its beginning (docs/protocol.md 4.9), so this is a full fetch too.
+        const bool started_over = page.next < after;
+        {
+            local_store::write_tx tx(store);
+            if ((first && after == 0) || started_over) {
+                store.clear_review_items();  // a full fetch replaces what was held
+            }
+            for (const auto& item : page.items) {
+                store.put_review_item(item);
+            }
+            store.save_review_cursor(page.next);
+            tx.commit();
+        }
+        report.review_received += page.items.size();
+        if (!page.more) {
+            return;
+        }
+        after = page.next;
+    }
 }
 
 // scope_changed (docs/protocol.md section 7): the user was moved to another org unit or
@@ -406,6 +475,12 @@ sync_report device::impl::run_reconnecting(const progress_callback& progress, bo
     }
     report.scope_changed = true;
     connected = false;
+    {
+        // The new scope may hold items opened before the review cursor (5b).
+        local_store::write_tx tx(store);
+        store.save_review_cursor(0);
+        tx.commit();
+    }
     run_sync(progress, connected, report);
     return report;
 }

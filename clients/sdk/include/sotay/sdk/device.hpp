@@ -5,7 +5,9 @@
 //   - the outbox: every local edit as its own numbered change (seq 1, 2, 3, ...), never
 //     collapsed, kept after the server acknowledged it for `options::retention`;
 //   - the device's clock (HLC and the offset learned from the server), the pull cursor,
-//     and the conflicts the server reported for this device's changes.
+//     and the conflicts the server reported for this device's changes;
+//   - the review items (docs/review.md) in the user's scope, fetched after each pull
+//     from a stored review cursor: what the district decided about this device's records.
 // What the officer sees (get/list) is the LOCAL VIEW: the confirmed state with every
 // change not yet confirmed by a pull applied on top, in seq order.
 //
@@ -74,6 +76,9 @@ struct options {
     // Records per pulled page. 500: the protocol's default; one page stays well under the
     // server's message limit and is applied in one short local transaction.
     std::uint32_t pull_limit = 500;
+    // Review items per get_review page. 100: the protocol's default; an item carries two
+    // sides with their authors and clocks, so a page is about the size of 200 records.
+    std::uint32_t review_limit = 100;
     // The raw system wall clock, ms since the epoch (tests inject a wrong one).
     std::function<std::int64_t()> system_clock;
     // How sync() connects; default make_ws_link.
@@ -91,9 +96,22 @@ struct record_view {
     std::string org_unit;
     std::uint64_t version = 0;  // the confirmed version; 0 = not yet on the server
     bool deleted = false;
-    sync::field_map fields;  // visible fields only (a null clears, so none are null)
+    // Visible fields only (a null clears, so none are null). Fields the server writes
+    // itself begin with '_' (`_merged_into`); they are kept as pulled, and no edit may
+    // set one.
+    sync::field_map fields;
     std::size_t pending = 0;  // local changes not yet confirmed by a pull
+
+    // A merged-away duplicate (deleted, with the field `_merged_into`): the id of the
+    // record it was merged into; empty for every other record. A reviewer's restore
+    // makes the record live again (deleted = false), and it is then no longer merged.
+    std::string merged_into() const;
 };
+
+// A review item the server holds about a record in the user's scope (docs/review.md): a
+// field conflict, a delete-versus-edit or a duplicate pair; open, resolved (who, when,
+// what was chosen) or dismissed (who, when, why). Exactly as get_review carries it.
+using review_item = sync::review_item_msg;
 
 enum class sync_phase { connecting, pushing, pulling, done };
 
@@ -121,6 +139,11 @@ struct sync_report {
     // sync() reconnected once; the counts above add up both connections, and `evicted`
     // counts the records that left the device's new scope.
     bool scope_changed = false;
+    std::size_t review_received = 0;  // review items new or changed since the last sync
+    // Why review items were not (all) fetched: a server older than the review queue
+    // answers get_review with bad_message. The sync itself completed; what was fetched
+    // before is kept, and the next sync asks again.
+    std::optional<std::string> review_skipped;
 };
 
 // A conflict the server reported in answer to one of this device's changes.
@@ -155,6 +178,8 @@ struct device_status {
     std::size_t conflicts = 0;                    // conflicts reported so far
     std::size_t rejected = 0;                     // changes the server refused
     int schema_version = 0;  // of the schema cached from the server; 0 = none yet
+    std::size_t open_review_items = 0;  // open_review_items().size()
+    std::uint64_t review_cursor = 0;    // where the next get_review resumes
 };
 
 enum class error_kind {
@@ -247,6 +272,20 @@ public:
 
     device_status status() const;
     std::vector<conflict_report> conflicts() const;
+
+    // Review items, as the last sync fetched them (no network). Items stay on the device
+    // when decided, with the decision, so the officer can see how a conflict was settled.
+    // Every item about record `id` (either record of a duplicate), in any state, by id.
+    std::vector<review_item> review_items(const std::string& id) const;
+    // The open items about records this device holds (tombstones included: a
+    // delete-versus-edit item is about a deleted record), by id.
+    std::vector<review_item> open_review_items() const;
+    // The same, in every state: open, resolved and dismissed.
+    std::vector<review_item> held_review_items() const;
+    // Where a merged-away record went: follows merged_into() through the local view to
+    // the record that survived, through a chain of merges; `id` itself when it was not
+    // merged. The survivor may be a record this device does not hold (get() says so).
+    std::string follow_merged(const std::string& id) const;
     std::vector<rejected_change> rejected() const;
     // Drops acknowledged changes older than the retention; returns how many.
     std::size_t purge_acknowledged();

@@ -28,7 +28,14 @@ int device_revoke(const invocation& in);  // operand: DEVICE_ID
 
 // log_commands.cpp
 int log_show(const invocation& in);
-int conflicts_show(const invocation& in);
 int quarantine_show(const invocation& in);
+
+// review_commands.cpp
+int review_list(const invocation& in);
+int review_show(const invocation& in);      // operand: ITEM_ID
+int review_resolve(const invocation& in);   // operand: ITEM_ID
+int review_merge(const invocation& in);     // operand: ITEM_ID
+int review_dismiss(const invocation& in);   // operand: ITEM_ID
+int conflicts_alias(const invocation& in);  // the old `conflicts`: a hint, then review list
 
 }  // namespace sotay::admin

@@ -18,6 +18,10 @@ void fail(sync::errc code, std::string message) {
     fail(sync::error_info{code, std::move(message), std::nullopt});
 }
 
+bool invocation::json() const {
+    return vm_.count("json") != 0 || optional("format") == "json";
+}
+
 std::string invocation::required(const char* name) const {
     if (auto v = optional(name)) return *v;
     throw usage_error(std::string(name_) + " needs --" + name);
@@ -26,6 +30,11 @@ std::string invocation::required(const char* name) const {
 std::optional<std::string> invocation::optional(const char* name) const {
     if (!vm_.count(name)) return std::nullopt;
     return vm_[name].as<std::string>();
+}
+
+std::vector<std::string> invocation::many(const char* name) const {
+    if (!vm_.count(name)) return {};
+    return vm_[name].as<std::vector<std::string>>();
 }
 
 std::int64_t invocation::integer(const char* name, std::int64_t fallback, std::int64_t min,

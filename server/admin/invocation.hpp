@@ -40,12 +40,15 @@ class invocation {
         : store_(s), vm_(vm), operands_(std::move(operands)), name_(command_name) {}
 
     store::store& db() const { return store_; }
-    bool json() const { return vm_.count("json") != 0; }
+    // --json, or --format json (main.cpp checks --format's value).
+    bool json() const;
     const std::string& operand(std::size_t i) const { return operands_.at(i); }
 
     // The value of --NAME; usage_error naming the command when it is missing.
     std::string required(const char* name) const;
     std::optional<std::string> optional(const char* name) const;
+    // Every value of a repeatable --NAME (--take), in command line order; empty if none.
+    std::vector<std::string> many(const char* name) const;
     // --NAME as an integer in [min, max]; `fallback` when absent. usage_error otherwise.
     std::int64_t integer(const char* name, std::int64_t fallback, std::int64_t min,
                          std::int64_t max) const;

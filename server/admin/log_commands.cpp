@@ -1,4 +1,4 @@
-// log / conflicts / quarantine: what the store kept, for people reviewing and for tests.
+// log / quarantine: what the store kept, for people reviewing and for tests.
 //
 // quarantine lists the changes the server rejected (schema validation, scope and the
 // other per-change refusals): they are kept in the change log, never dropped.
@@ -37,23 +37,6 @@ int log_show(const invocation& in) {
     } else {
         for (const auto& v : out) print_json(v);
     }
-    return 0;
-}
-
-int conflicts_show(const invocation& in) {
-    json::array out;
-    for (const auto& c : in.db().conflicts()) {
-        out.push_back(json::object{{"id", c.id},
-                                   {"record", c.record},
-                                   {"field", c.field},
-                                   {"winner_device", c.winner_device},
-                                   {"loser_device", c.loser_device},
-                                   {"kept", parse_or_string(c.kept_json)},
-                                   {"other", parse_or_string(c.other_json)},
-                                   {"created_ms", c.created_ms},
-                                   {"state", c.state}});
-    }
-    print_json(out);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 // sotay-admin: administration of the central store, from a terminal or a script.
 //
-// The commands are in `usage_text` below; each takes --json for scripts (tables for
-// people otherwise). Passwords are read from stdin (--password-stdin), never from argv.
+// The commands are in `usage_text` below; each takes --json (or --format json) for
+// scripts (tables for people otherwise). Passwords are read from stdin
+// (--password-stdin), never from argv.
 //
 // It opens the same SQLite file as a running server (WAL mode lets both work at once);
 // what it changes that can end a session or change a scope (a revoked device, a disabled
@@ -30,7 +31,7 @@ using namespace sotay::admin;
 
 namespace {
 
-constexpr const char* usage_text = R"(usage: sotay-admin --db PATH COMMAND [--json]
+constexpr const char* usage_text = R"(usage: sotay-admin --db PATH COMMAND [--json | --format json]
   org import FILE                 load or update the org tree from CSV
                                   (code,name,parent_code,level_name); all rows or none
   org list                        the tree, indented by depth
@@ -46,8 +47,20 @@ constexpr const char* usage_text = R"(usage: sotay-admin --db PATH COMMAND [--js
   device list
   device revoke DEVICE_ID
   log [--device DEVICE_ID]
-  conflicts
   quarantine [--limit N]          rejected changes, newest first (default 1000)
+  review list [--kind field|delete_edit|duplicate] [--state open|resolved|dismissed]
+              [--type T] [--record R] [--org CODE] [--from DATE] [--to DATE]
+              [--after N] [--limit N]
+                                  review items, oldest change first (dates YYYY-MM-DD,
+                                  UTC, --to inclusive; --org a subtree; 100 a page)
+  review show ID [--org CODE]     one item, its sides and the records as they are now
+  review resolve ID (--side 0|1 | --value JSON | --restore | --delete) --as REVIEWER
+                                  keep a side, enter a value (a bare word is text),
+                                  restore a deleted record or confirm the delete
+  review merge ID --survivor RECORD [--take FIELD=RECORD]... --as REVIEWER
+                                  merge two duplicates; the other becomes a tombstone
+  review dismiss ID --reason TEXT --as REVIEWER
+  (decisions are made as REVIEWER: that user's permission and scope apply)
 )";
 
 struct command {
@@ -90,8 +103,35 @@ const std::vector<command>& commands() {
         {{"device", "list"}, 0, {}, "device list", device_list},
         {{"device", "revoke"}, 1, {}, "device revoke DEVICE_ID", device_revoke},
         {{"log"}, 0, {"device"}, "log [--device DEVICE_ID]", log_show},
-        {{"conflicts"}, 0, {}, "conflicts", conflicts_show},
         {{"quarantine"}, 0, {"limit"}, "quarantine [--limit N]", quarantine_show},
+        {{"review", "list"},
+         0,
+         {"kind", "state", "type", "record", "org", "from", "to", "after", "limit"},
+         "review list [--kind K] [--state S] [--type T] [--record R] [--org CODE] "
+         "[--from DATE] [--to DATE] [--after N] [--limit N]",
+         review_list},
+        {{"review", "show"}, 1, {"org"}, "review show ID [--org CODE]", review_show},
+        {{"review", "resolve"},
+         1,
+         {"side", "value", "restore", "delete", "as"},
+         "review resolve ID (--side 0|1 | --value JSON | --restore | --delete) --as REVIEWER",
+         review_resolve},
+        {{"review", "merge"},
+         1,
+         {"survivor", "take", "as"},
+         "review merge ID --survivor RECORD [--take FIELD=RECORD]... --as REVIEWER",
+         review_merge},
+        {{"review", "dismiss"},
+         1,
+         {"reason", "as"},
+         "review dismiss ID --reason TEXT --as REVIEWER",
+         review_dismiss},
+        // Before issue 6 the queue held field conflicts only; kept for old scripts.
+        {{"conflicts"},
+         0,
+         {"kind", "state", "type", "record", "org", "from", "to", "after", "limit"},
+         "conflicts (now `review list`)",
+         conflicts_alias},
     };
     return all;
 }
@@ -129,7 +169,7 @@ std::string unknown_command(const std::vector<std::string>& words) {
 // add` would otherwise be silently ignored).
 void check_options(const command& c, const po::variables_map& vm) {
     for (const auto& [name, value] : vm) {
-        if (name == "db" || name == "json" || name == "words") continue;
+        if (name == "db" || name == "json" || name == "format" || name == "words") continue;
         if (std::find(c.options.begin(), c.options.end(), name) == c.options.end()) {
             throw usage_error(joined(c.words) + " does not take --" + name);
         }
@@ -147,6 +187,7 @@ int main(int argc, char** argv) {
         ("help,h", "show this help")
         ("db", po::value<std::string>(), "the server's SQLite database file")
         ("json", "machine-readable output")
+        ("format", po::value<std::string>(), "text (the default) or json, as --json")
         ("username", po::value<std::string>(), "user add: the new user's login name")
         ("role", po::value<std::string>(), "officer, reviewer, admin or auditor")
         ("org", po::value<std::string>(), "an org unit code")
@@ -156,7 +197,22 @@ int main(int argc, char** argv) {
         ("ttl-hours", po::value<std::string>(), "code create: hours the code stays valid")
         ("count", po::value<std::string>(), "device add: how many devices")
         ("device", po::value<std::string>(), "log: only this device")
-        ("limit", po::value<std::string>(), "quarantine: at most this many")
+        ("limit", po::value<std::string>(), "quarantine, review list: at most this many")
+        ("kind", po::value<std::string>(), "review list: field, delete_edit or duplicate")
+        ("state", po::value<std::string>(), "review list: open, resolved or dismissed")
+        ("type", po::value<std::string>(), "review list: a record type")
+        ("record", po::value<std::string>(), "review list: items about this record")
+        ("from", po::value<std::string>(), "review list: opened on or after YYYY-MM-DD (UTC)")
+        ("to", po::value<std::string>(), "review list: opened on or before YYYY-MM-DD (UTC)")
+        ("after", po::value<std::string>(), "review list: the cursor of the previous page")
+        ("side", po::value<std::string>(), "review resolve: keep side 0 or 1")
+        ("value", po::value<std::string>(), "review resolve: keep this JSON value")
+        ("restore", "review resolve: bring the deleted record back")
+        ("delete", "review resolve: confirm the delete")
+        ("as", po::value<std::string>(), "review: the reviewer deciding")
+        ("survivor", po::value<std::string>(), "review merge: the record that stays")
+        ("take", po::value<std::vector<std::string>>(), "review merge: FIELD=RECORD, repeatable")
+        ("reason", po::value<std::string>(), "review dismiss: why")
         ("words", po::value<std::vector<std::string>>(), "command words");
     // clang-format on
     po::positional_options_description positional;
@@ -184,6 +240,12 @@ int main(int argc, char** argv) {
                               std::to_string(operands.size()));
         }
         check_options(*cmd, vm);
+        if (vm.count("format")) {
+            const auto& f = vm["format"].as<std::string>();
+            if (f != "text" && f != "json") {
+                throw usage_error("--format must be text or json, not \"" + f + "\"");
+            }
+        }
         // Checked last: a usage mistake is reported without touching any file.
         if (!vm.count("db")) throw usage_error("--db PATH is required");
 

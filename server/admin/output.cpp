@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 #include <iostream>
+#include <sotay/sync/json_values.hpp>
 
 namespace sotay::admin {
 
@@ -109,6 +110,12 @@ json::object device_json(const store::device_info& d) {
                         {"pulled_seq", d.pulled_seq},
                         {"pending_pull", d.pending_pull},
                         {"rejected", d.rejected}};
+}
+
+json::object record_json(const sync::record_msg& r) {
+    return json::object{{"record", r.record},     {"type", r.type},
+                        {"org_unit", r.org_unit}, {"version", r.version},
+                        {"deleted", r.deleted},   {"fields", sync::fields_to_json(r.fields)}};
 }
 
 void print_json(const json::value& v) {

@@ -41,6 +41,10 @@ boost::json::object user_json(const store::user_info& u);
 //  "pending_pull","rejected"}
 boost::json::object device_json(const store::device_info& d);
 
+// {"record","type","org_unit","version","deleted","fields"}: the HTTP API's Record (the
+// sync protocol's layout), so that `review show --json` matches GET /api/v1/review/items/{id}.
+boost::json::object record_json(const sync::record_msg& r);
+
 // One line: the value serialised.
 void print_json(const boost::json::value& v);
 

@@ -197,7 +197,8 @@ BOOST_DATA_TEST_CASE(two_cli_devices_converge_through_links_killed_mid_push,
     BOOST_TEST(num(merged.at("version")) == 4u);
 
     // One conflict (status), on the server and reported to exactly one device.
-    const auto conflicts = server.admin_json({"conflicts", "--json"}).as_array();
+    const auto listed = server.admin_json({"review", "list", "--kind", "field", "--json"});
+    const auto& conflicts = listed.at("items").as_array();
     BOOST_TEST_REQUIRE(conflicts.size() == 1u);
     BOOST_TEST(conflicts[0].as_object().at("field").as_string() == "status");
     const auto a_conflicts = a.status().at("conflicts").as_array();

@@ -132,14 +132,26 @@ BOOST_DATA_TEST_CASE(two_devices_offline_edits_converge_in_either_order,
     BOOST_TEST(on_a->version == 4u);
     BOOST_TEST(!on_a->deleted);
 
-    // District staff see the same single conflict.
-    const auto conflicts = server.admin_json({"conflicts", "--json"}).as_array();
-    BOOST_TEST_REQUIRE(conflicts.size() == 1u);
-    const auto& c = conflicts[0].as_object();
+    // District staff see the same single conflict, as one review item: side 0 the change
+    // the second push met, side 1 the second push's (R1).
+    const auto listed = server.admin_json({"review", "list", "--json"});
+    const auto& items = listed.at("items").as_array();
+    BOOST_TEST_REQUIRE(items.size() == 1u);
+    const auto& c = items[0].as_object();
+    BOOST_TEST(c.at("kind").as_string() == "field");
+    BOOST_TEST(c.at("state").as_string() == "open");
     BOOST_TEST(c.at("record").as_string() == record);
     BOOST_TEST(c.at("field").as_string() == "status");
-    BOOST_TEST(c.at("winner_device").as_string() == b.id());
-    BOOST_TEST(c.at("loser_device").as_string() == a.id());
+    const auto& sides = c.at("sides").as_array();
+    BOOST_TEST_REQUIRE(sides.size() == 2u);
+    const test_device& met = order.a_pushes_first ? a : b;
+    const test_device& came = order.a_pushes_first ? b : a;
+    BOOST_TEST(sides[0].at("device_id").as_string() == met.id());
+    BOOST_TEST(sides[1].at("device_id").as_string() == came.id());
+    const std::string a_value = "processing";
+    const std::string b_value = "resolved";
+    BOOST_TEST(sides[0].at("value").as_string() == (order.a_pushes_first ? a_value : b_value));
+    BOOST_TEST(sides[1].at("value").as_string() == (order.a_pushes_first ? b_value : a_value));
 
     ca.close();
     cb.close();

@@ -184,7 +184,7 @@ BOOST_DATA_TEST_CASE(resend_of_acknowledged_changes_answers_duplicate_with_the_s
         }
     }
     BOOST_TEST(log_of(server, b.id()).size() == log_before.size());
-    BOOST_TEST(server.admin_json({"conflicts", "--json"}).as_array().size() == 1u);
+    BOOST_TEST(server.admin_json({"review", "list", "--json"}).at("items").as_array().size() == 1u);
     ca.close();
     BOOST_TEST(server.stop() == 0);
 }

@@ -70,51 +70,64 @@ public:
     }
 
     // The rest of the interface is not the queue's business.
-    st::result<st::org_import_report> import_org(const std::vector<access::org_row>&) override {
+    st::result<st::org_import_report> import_org(const std::vector<access::org_row>&,
+                                                 const st::actor&) override {
         return refuse();
     }
     st::org_snapshot org_tree() override {
         return {0, std::make_shared<const access::org_tree>()};
     }
     std::optional<st::org_snapshot> org_tree_at(std::uint64_t) override { return std::nullopt; }
-    st::result<st::user_info> add_user(const st::new_user&) override { return refuse(); }
+    st::result<st::user_info> add_user(const st::new_user&, const st::actor&) override {
+        return refuse();
+    }
     st::result<st::user_info> find_user(const std::string&) override { return refuse(); }
     std::vector<st::user_info> list_users() override { return {}; }
-    st::result<st::user_info> set_user_disabled(const std::string&, bool) override {
+    st::result<st::user_info> set_user_disabled(const std::string&, bool,
+                                                const st::actor&) override {
         return refuse();
     }
-    st::result<st::user_info> move_user(const std::string&, const std::string&) override {
+    st::result<st::user_info> move_user(const std::string&, const std::string&,
+                                        const st::actor&) override {
         return refuse();
     }
-    st::result<st::user_info> set_user_role(const std::string&, access::role) override {
+    st::result<st::user_info> set_user_role(const std::string&, access::role,
+                                            const st::actor&) override {
         return refuse();
     }
-    st::result<void> set_password(const std::string&, const std::string&) override {
+    st::result<void> set_password(const std::string&, const std::string&,
+                                      const st::actor&) override {
         return refuse();
     }
-    st::result<st::user_info> check_password(const std::string&, const std::string&) override {
+    st::result<st::user_info> check_password(const std::string&, const std::string&,
+                                             const st::actor&) override {
         return refuse();
     }
-    st::result<st::web_session> create_web_session(std::int64_t, std::chrono::seconds) override {
+    st::result<st::web_session> create_web_session(std::int64_t, std::chrono::seconds,
+                                                   const st::actor&) override {
         return refuse();
     }
     st::result<st::user_info> web_session_user(const std::string&) override { return refuse(); }
-    void end_web_session(const std::string&) override {}
-    st::result<st::new_device> add_device(const std::string&, const std::string&) override {
+    void end_web_session(const std::string&, const st::actor&) override {}
+    st::result<st::new_device> add_device(const std::string&, const std::string&,
+                                          const st::actor&) override {
         return refuse();
     }
-    st::result<st::enrollment_code> create_enrollment_code(const std::string&,
-                                                           std::chrono::seconds) override {
+    st::result<st::enrollment_code> create_enrollment_code(const std::string&, std::chrono::seconds,
+                                                           const st::actor&) override {
         return refuse();
     }
-    st::result<st::enrolled_device> enroll(const std::string&, const std::string&) override {
+    st::result<st::enrolled_device> enroll(const std::string&, const std::string&,
+                                           const st::actor&) override {
         return refuse();
     }
     st::result<st::device_info> authenticate(const std::string&, const std::string&) override {
         return refuse();
     }
     st::result<st::device_info> device_access(const std::string&) override { return refuse(); }
-    st::result<st::device_info> revoke_device(const std::string&) override { return refuse(); }
+    st::result<st::device_info> revoke_device(const std::string&, const st::actor&) override {
+        return refuse();
+    }
     std::vector<st::device_info> list_devices(const st::scope_filter&) override { return {}; }
     std::uint64_t security_epoch() override { return 0; }
     std::string server_secret(const std::string&) override { return std::string(32, 'k'); }
@@ -146,6 +159,17 @@ public:
     }
     std::uint64_t review_seq() override { return 0; }
     std::string follow_merged(const std::string& record) override { return record; }
+    st::result<st::history_page> history(const st::history_query&) override { return refuse(); }
+    st::result<st::verify_report> verify_history(
+        const std::optional<audit::signed_head>&,
+        const std::function<void(std::uint64_t)>&) override {
+        return refuse();
+    }
+    std::pair<std::uint64_t, audit::digest> history_head() override { return {0, audit::genesis}; }
+    st::result<void> record_event(const std::string&, const st::actor&,
+                                  const boost::json::object&) override {
+        return refuse();
+    }
 
 private:
     static sync::error_info refuse() {

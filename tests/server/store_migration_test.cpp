@@ -318,13 +318,13 @@ void make_v2_file(const std::string& path) {
 
 BOOST_AUTO_TEST_SUITE(store_migration)
 
-BOOST_AUTO_TEST_CASE(a_format_1_file_opens_as_format_3_and_keeps_its_data) {
+BOOST_AUTO_TEST_CASE(a_format_1_file_opens_as_format_4_and_keeps_its_data) {
     test::store_env env;
     make_v1_file(env.dir.path());
     auto s = env.open(false);
     {
         raw_db raw(env.dir.path());
-        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "3");
+        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "4");
         BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = 'conflicts'") == "0");
         for (const char* table : {"org_units", "org_versions", "users", "enrollment_codes",
                                   "web_sessions", "record_moves", "review_items"}) {
@@ -354,6 +354,16 @@ BOOST_AUTO_TEST_CASE(a_format_1_file_opens_as_format_3_and_keeps_its_data) {
     BOOST_TEST(devices[0].last_seq == 1u);
     BOOST_TEST(s->security_epoch() == 0u);
     BOOST_TEST(s->org_tree().version == 0u);
+    // Format 4: the logged change is the history's first entry, from before users (H1).
+    const auto history = s->history({});
+    BOOST_REQUIRE(history.has_value());
+    BOOST_REQUIRE(history->rows.size() == 1u);
+    BOOST_TEST(history->rows[0].entry.kind == "change");
+    BOOST_TEST(history->rows[0].entry.username == "");
+    BOOST_TEST(history->rows[0].entry.detail.at("backfilled") == true);
+    const auto verified = s->verify_history(std::nullopt);
+    BOOST_REQUIRE(verified.has_value());
+    BOOST_TEST(!verified->problem.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_device_from_before_users_is_asked_to_enrol_again) {
@@ -411,7 +421,7 @@ BOOST_AUTO_TEST_CASE(a_file_of_a_newer_format_is_refused_with_the_reason) {
     { auto s = env.open(false); }
     {
         raw_db raw(env.dir.path());
-        raw.exec("UPDATE meta SET value = '4' WHERE key = 'store_format'");
+        raw.exec("UPDATE meta SET value = '5' WHERE key = 'store_format'");
     }
     std::string message;
     try {
@@ -419,7 +429,7 @@ BOOST_AUTO_TEST_CASE(a_file_of_a_newer_format_is_refused_with_the_reason) {
     } catch (const std::exception& e) {
         message = e.what();
     }
-    BOOST_TEST(message.find("store format 4 is newer") != std::string::npos, message);
+    BOOST_TEST(message.find("store format 5 is newer") != std::string::npos, message);
 }
 
 BOOST_AUTO_TEST_CASE(a_format_2_file_keeps_its_conflicts_as_open_review_items) {
@@ -428,7 +438,7 @@ BOOST_AUTO_TEST_CASE(a_format_2_file_keeps_its_conflicts_as_open_review_items) {
     auto s = env.open(false);
     {
         raw_db raw(env.dir.path());
-        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "3");
+        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "4");
         BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = 'conflicts'") == "0");
         // Keys from the stored schema (record 1 has no petitioner id: incomplete), and each
         // record's creating change.

@@ -105,7 +105,8 @@ new_device sqlite_store::insert_device(const std::string& name, std::int64_t use
     return d;
 }
 
-result<new_device> sqlite_store::add_device(const std::string& name, const std::string& username) {
+result<new_device> sqlite_store::add_device(const std::string& name, const std::string& username,
+                                            const actor& by) {
     if (auto e = device_name_problem(name)) return *e;
     std::lock_guard lock(write_mutex_);
     try {
@@ -113,6 +114,8 @@ result<new_device> sqlite_store::add_device(const std::string& name, const std::
         const auto user_id = enabled_user_id(username);
         if (!user_id) return user_id.error();
         auto d = insert_device(name, *user_id);
+        append_admin("device_added", by,
+                     {{"user", username}, {"device", d.device_id}, {"name", name}});
         tx.commit();
         return d;
     } catch (const std::exception& e) {
@@ -121,7 +124,8 @@ result<new_device> sqlite_store::add_device(const std::string& name, const std::
 }
 
 result<enrollment_code> sqlite_store::create_enrollment_code(const std::string& username,
-                                                             std::chrono::seconds ttl) {
+                                                             std::chrono::seconds ttl,
+                                                             const actor& by) {
     if (auto e = ttl_problem(ttl)) return *e;
     std::lock_guard lock(write_mutex_);
     try {
@@ -146,6 +150,8 @@ result<enrollment_code> sqlite_store::create_enrollment_code(const std::string& 
         q.bind(3, t);
         q.bind(4, out.expires_ms);
         q.exec();
+        // For whom and until when; never the code.
+        append_admin("enrollment_code", by, {{"user", username}, {"expires_ms", out.expires_ms}});
         tx.commit();
         return out;
     } catch (const std::exception& e) {
@@ -154,7 +160,7 @@ result<enrollment_code> sqlite_store::create_enrollment_code(const std::string& 
 }
 
 result<enrolled_device> sqlite_store::enroll(const std::string& typed_code,
-                                             const std::string& device_name) {
+                                             const std::string& device_name, const actor& by) {
     if (auto e = device_name_problem(device_name)) return *e;
     const auto canonical = access::normalize_enrollment_code(typed_code);
     if (!canonical) {
@@ -209,6 +215,12 @@ result<enrolled_device> sqlite_store::enroll(const std::string& typed_code,
         auto user = writer_user(username);
         if (!user) throw std::runtime_error("the code's user vanished inside its transaction");
         out.user = std::move(*user);
+        // The phone's user enrolled it with the code they were given.
+        append_admin("device_enrolled", by,
+                     {{"user", username},
+                      {"device", out.device.device_id},
+                      {"name", device_name}},
+                     &username);
         tx.commit();
         return out;
     } catch (const std::exception& e) {
@@ -265,7 +277,7 @@ result<device_info> sqlite_store::device_access(const std::string& device_id) {
     }
 }
 
-result<device_info> sqlite_store::revoke_device(const std::string& device_id) {
+result<device_info> sqlite_store::revoke_device(const std::string& device_id, const actor& by) {
     std::lock_guard lock(write_mutex_);
     try {
         SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -274,12 +286,17 @@ result<device_info> sqlite_store::revoke_device(const std::string& device_id) {
                             "WHERE device_id = ? AND revoked = 0");
         q.bind(1, now());
         q.bind(2, device_id);
-        if (q.exec() == 1) bump_meta("security_epoch");  // S7; twice is not an error
+        const bool revoked_now = q.exec() == 1;
+        if (revoked_now) bump_meta("security_epoch");  // S7; twice is not an error
         SQLite::Statement r(writer_, std::string(device_columns) + " WHERE d.device_id = ?");
         r.bind(1, device_id);
         if (!r.executeStep()) return no_device(device_id);
         auto d = read_device(r);
         r.reset();
+        if (revoked_now) {
+            append_admin("device_revoked", by,
+                         {{"user", d.username}, {"device", d.device_id}, {"name", d.name}});
+        }
         tx.commit();
         return d;
     } catch (const std::exception& e) {

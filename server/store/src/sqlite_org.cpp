@@ -103,7 +103,8 @@ std::optional<org_snapshot> sqlite_store::org_tree_at(std::uint64_t version) {
     return snapshot_at(*db, version);
 }
 
-result<org_import_report> sqlite_store::import_org(const std::vector<access::org_row>& rows) {
+result<org_import_report> sqlite_store::import_org(const std::vector<access::org_row>& rows,
+                                                   const actor& by) {
     std::lock_guard lock(write_mutex_);
     try {
         SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -123,9 +124,11 @@ result<org_import_report> sqlite_store::import_org(const std::vector<access::org
                               "INSERT INTO org_units(code, name, parent, level) VALUES(?, ?, ?, ?) "
                               "ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
                               "parent = excluded.parent, level = excluded.level");
+        boost::json::array changed;  // for the history: which units, not their names
         for (const auto& u : merged.tree->units()) {
             const auto* old = before.tree->find(u.code);
             if (old != nullptr && *old == u) continue;
+            changed.emplace_back(u.code);
             put.reset();
             put.bind(1, u.code);
             put.bind(2, u.name);
@@ -142,6 +145,11 @@ result<org_import_report> sqlite_store::import_org(const std::vector<access::org
         ver.exec();
         bump_meta("org_version");
         bump_meta("security_epoch");  // S7: scopes may have changed
+        append_admin("org_import", by,
+                     {{"version", report.version},
+                      {"added", report.added},
+                      {"updated", report.updated},
+                      {"units", std::move(changed)}});
         tx.commit();
 
         std::lock_guard org_lock(org_mutex_);

@@ -5,6 +5,7 @@
 
 #include <sotay/access/roles.hpp>
 #include <sotay/schema/schema.hpp>
+#include <sotay/sync/json_values.hpp>
 #include <sotay/sync/log_codec.hpp>
 
 #include <boost/json.hpp>
@@ -239,6 +240,29 @@ result<decision_outcome> sqlite_store::decide(const review_decision& d) {
             u.exec();
         }
         if (!plan.survivor.empty()) recheck_survivor(plan.survivor);
+        {
+            // H3: after the entries of the changes it wrote (carry_out), what was decided.
+            audit::history_entry e;
+            e.at_ms = now;
+            e.kind = "decision";
+            e.username = user->username;
+            e.record = item->record;
+            e.type = item->type;
+            e.org_unit = item->org_unit;
+            boost::json::array settled(out.settled.begin(), out.settled.end());
+            boost::json::array records(out.records.begin(), out.records.end());
+            e.detail = {{"item", item->item},
+                        {"item_kind", item->kind},
+                        {"field", item->field},
+                        {"other_record", item->other_record},
+                        {"decision", plan.decision},
+                        {"chosen", sync::value_to_json(chosen)},
+                        {"survivor", plan.survivor},
+                        {"reason", d.action == review_action::dismiss ? d.reason : std::string()},
+                        {"settled", std::move(settled)},
+                        {"records", std::move(records)}};
+            append_history(std::move(e));
+        }
         {
             SQLite::Statement q(writer_, std::string(item_columns) + " WHERE i.id = ?");
             q.bind(1, d.item);

@@ -1,4 +1,4 @@
-// The SQLite layout of the central store, format version 3.
+// The SQLite layout of the central store, format version 4.
 //
 // Keys: the big tables are WITHOUT ROWID and keyed by values that grow with time
 // (UUIDv7 record ids; (device, seq) in the log) so that inserts append to the B-tree
@@ -15,13 +15,16 @@
 //      over as open items); records gain the hash of their natural key, which duplicate
 //      detection looks up, and their creating change. The copying needs C++
 //      (sqlite_review_open.cpp, sqlite_keys.cpp).
+//   4  issue 7: the history (store.hpp H1-H4), a hash chain of every change received,
+//      decision and administrative action. An older file gets one entry per change it
+//      logged, marked "backfilled" (sqlite_history.cpp).
 #pragma once
 
 #include <array>
 
 namespace sotay::store::detail {
 
-inline constexpr int store_format_version = 3;
+inline constexpr int store_format_version = 4;
 
 inline constexpr const char* schema_v1 = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (
@@ -223,6 +226,35 @@ inline constexpr std::array<const char*, 10> migrate_v2_to_v3 = {
     "ALTER TABLE records ADD COLUMN created_seq INTEGER",
     "CREATE INDEX records_by_key ON records(key_hash) WHERE key_hash IS NOT NULL",
     "INSERT INTO meta(key, value) VALUES('review_seq', '0') ON CONFLICT(key) DO NOTHING",
+};
+
+// Version 3 -> 4, run once inside the migration transaction, before the change log is
+// copied into the history (sqlite_history.cpp, backfill_history()).
+inline constexpr std::array<const char*, 5> migrate_v3_to_v4 = {
+    // One row per history entry (store.hpp H1-H4; the body and hash formats are
+    // server/audit's entry.hpp and chain.hpp). seq is the rowid: appends go to the end of
+    // the table's B-tree, and a query's rows come back in chain order from any index
+    // below (an index entry carries the rowid). The columns repeat what the body says so
+    // that queries need not parse bodies; verify_history checks that they agree (H2).
+    // Nothing updates or deletes rows; compaction of the sync log never touches them (H4).
+    R"SQL(CREATE TABLE history (
+  seq       INTEGER PRIMARY KEY,   -- the entry's number in the chain, from 1 without gaps
+  at_ms     INTEGER NOT NULL,      -- server time of the entry
+  kind      TEXT NOT NULL,         -- 'change', 'resend', 'rejected', 'decision', 'login', ...
+  username  TEXT NOT NULL,         -- who ('' = the system)
+  device_id TEXT NOT NULL,         -- from which device ('' = none)
+  record    TEXT NOT NULL,         -- the record concerned ('' = none), its type and unit
+  type      TEXT NOT NULL,
+  org_unit  TEXT NOT NULL,
+  body      TEXT NOT NULL,         -- audit::entry_body, exactly the bytes hashed
+  hash      BLOB NOT NULL          -- audit::link(previous hash, seq, body), 32 bytes
+))SQL",
+    // A record's timeline, a user's or a device's actions, a period: each index ends in
+    // the rowid, so equal keys are read in seq order and a seq cursor pages them.
+    "CREATE INDEX history_by_record ON history(record)",
+    "CREATE INDEX history_by_user ON history(username)",
+    "CREATE INDEX history_by_device ON history(device_id)",
+    "CREATE INDEX history_by_time ON history(at_ms)",
 };
 
 }  // namespace sotay::store::detail

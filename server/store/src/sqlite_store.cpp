@@ -276,6 +276,11 @@ void sqlite_store::migrate() {
         if (const auto stored = stored_schema()) rebuild_keys(*stored);
         if (existing) spdlog::info("{}: store format 2 -> 3 (review queue, natural keys)", path_);
     }
+    if (found < 4) {
+        for (const char* step : detail::migrate_v3_to_v4) writer_.exec(step);
+        backfill_history();  // a new file has no changes: nothing to copy
+        if (existing) spdlog::info("{}: store format 3 -> 4 (history)", path_);
+    }
     writer_.exec("UPDATE meta SET value = '" + std::to_string(detail::store_format_version) +
                  "' WHERE key = 'store_format'");
     tx.commit();

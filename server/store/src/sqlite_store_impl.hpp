@@ -9,6 +9,8 @@
 //   sqlite_devices.cpp  devices, enrollment, authenticate, revoke (S7)
 //   sqlite_users.cpp    users, passwords, web sessions
 //   sqlite_org.cpp      the org tree: import, versions, the cached snapshot
+//   sqlite_history.cpp  the history (H1-H4): appending to the chain, queries, verify,
+//                       the format 3 -> 4 backfill
 //
 // Connections: one writer connection, used under write_mutex_ by write() and the
 // administrative writes; a small pool of reader connections for everything else. WAL
@@ -17,6 +19,7 @@
 
 #include <sotay/store/sqlite_store.hpp>
 #include <sotay/sync/ids.hpp>
+#include <sotay/sync/diff.hpp>
 #include <sotay/sync/merge.hpp>
 #include <sotay/sync/record.hpp>
 
@@ -77,6 +80,7 @@ struct device_row {
     bool has_user = false;
     access::role role = access::role::officer;
     std::string org_unit;  // the user's: root of the device's scope
+    std::string username;  // the user's, for history entries
     bool user_disabled = false;
     bool dirty = false;
 };
@@ -144,6 +148,26 @@ struct new_item {
     std::int64_t created_ms = 0;
 };
 
+// One change received, for its history entry (H3; sqlite_history.cpp).
+struct change_entry {
+    std::string_view kind;  // "change", "rejected", "resend"
+    const std::string& device_id;
+    const sync::change_msg& c;
+    const change_source* src = nullptr;  // null for a resend
+    std::string_view effective_hlc;      // "" unless applied
+    const sync::change_result& answer;
+    std::string_view type, org_unit;  // the record's (applied), else as the change says
+    const std::vector<sync::field_diff>* fields = nullptr;  // applied: what it altered
+};
+
+// The registers `c` can write (org_unit, _deleted, its `set`, _merged_into) copied out
+// of `r`: diffing two such copies, before and after the merge, lists what the change
+// altered without copying whole records on the writer's path.
+sync::record_state touched_registers(const sync::record_state& r, const sync::change& c);
+
+// The length of the longest prefix of s that is well-formed UTF-8 (sqlite_history.cpp).
+std::size_t utf8_prefix(std::string_view s);
+
 struct decision_plan;  // sqlite_review_decide.cpp
 
 class checkpointer;
@@ -155,34 +179,42 @@ class sqlite_store final : public store {
     ~sqlite_store() override;
 
     // Org tree (sqlite_org.cpp)
-    result<org_import_report> import_org(const std::vector<access::org_row>& rows) override;
+    result<org_import_report> import_org(const std::vector<access::org_row>& rows,
+                                         const actor& by) override;
     org_snapshot org_tree() override;
     std::optional<org_snapshot> org_tree_at(std::uint64_t version) override;
 
     // Users and web sessions (sqlite_users.cpp)
-    result<user_info> add_user(const new_user& u) override;
+    result<user_info> add_user(const new_user& u, const actor& by) override;
     result<user_info> find_user(const std::string& username) override;
     std::vector<user_info> list_users() override;
-    result<user_info> set_user_disabled(const std::string& username, bool disabled) override;
-    result<user_info> move_user(const std::string& username, const std::string& org_unit) override;
-    result<user_info> set_user_role(const std::string& username, access::role r) override;
-    result<void> set_password(const std::string& username, const std::string& password) override;
-    result<user_info> check_password(const std::string& username,
-                                     const std::string& password) override;
-    result<web_session> create_web_session(std::int64_t user_id, std::chrono::seconds ttl) override;
+    result<user_info> set_user_disabled(const std::string& username, bool disabled,
+                                        const actor& by) override;
+    result<user_info> move_user(const std::string& username, const std::string& org_unit,
+                                const actor& by) override;
+    result<user_info> set_user_role(const std::string& username, access::role r,
+                                    const actor& by) override;
+    result<void> set_password(const std::string& username, const std::string& password,
+                              const actor& by) override;
+    result<user_info> check_password(const std::string& username, const std::string& password,
+                                     const actor& by) override;
+    result<web_session> create_web_session(std::int64_t user_id, std::chrono::seconds ttl,
+                                           const actor& by) override;
     result<user_info> web_session_user(const std::string& token) override;
-    void end_web_session(const std::string& token) override;
+    void end_web_session(const std::string& token, const actor& by) override;
 
     // Devices (sqlite_devices.cpp)
-    result<new_device> add_device(const std::string& name, const std::string& username) override;
+    result<new_device> add_device(const std::string& name, const std::string& username,
+                                  const actor& by) override;
     result<enrollment_code> create_enrollment_code(const std::string& username,
-                                                   std::chrono::seconds ttl) override;
-    result<enrolled_device> enroll(const std::string& typed_code,
-                                   const std::string& device_name) override;
+                                                   std::chrono::seconds ttl,
+                                                   const actor& by) override;
+    result<enrolled_device> enroll(const std::string& typed_code, const std::string& device_name,
+                                   const actor& by) override;
     result<device_info> authenticate(const std::string& device_id,
                                      const std::string& token) override;
     result<device_info> device_access(const std::string& device_id) override;
-    result<device_info> revoke_device(const std::string& device_id) override;
+    result<device_info> revoke_device(const std::string& device_id, const actor& by) override;
     std::vector<device_info> list_devices(const scope_filter& scope) override;
     std::uint64_t security_epoch() override;
     std::string server_secret(const std::string& name) override;
@@ -209,6 +241,15 @@ class sqlite_store final : public store {
     result<decision_outcome> decide(const review_decision& d) override;
     std::uint64_t review_seq() override;
     std::string follow_merged(const std::string& record) override;
+
+    // History (sqlite_history.cpp)
+    result<history_page> history(const history_query& q) override;
+    result<verify_report> verify_history(
+        const std::optional<audit::signed_head>& trusted,
+        const std::function<void(std::uint64_t)>& progress) override;
+    std::pair<std::uint64_t, audit::digest> history_head() override;
+    result<void> record_event(const std::string& kind, const actor& by,
+                              const boost::json::object& detail) override;
 
   private:
     // Connections (sqlite_store.cpp) ---------------------------------------------------
@@ -320,6 +361,23 @@ class sqlite_store final : public store {
                                      std::int64_t now);
     void recheck_survivor(const std::string& survivor);
 
+    // History (sqlite_history.cpp) -------------------------------------------------------
+    // Appends e as the next entry of the chain, on the writer inside its open transaction
+    // (H1); e.seq is set here. The chain's head is read from the table on the first
+    // append of each transaction (begin_work, and every administrative append, forget
+    // it): another process may have appended since.
+    void append_history(audit::history_entry e);
+    // One administrative action's entry, in its own transaction (re-reads the head): `by`
+    // is who (the username column), its via and address go into the detail with what
+    // changed. `self`, when given, is the username instead: the user acted on their
+    // own account (login, logout, enrollment), before anyone was authenticated.
+    void append_admin(std::string kind, const actor& by, boost::json::object detail,
+                      const std::string* self = nullptr);
+    void record_login_failure(const std::string& typed, const actor& by);
+    // One change's entry (H3).
+    void append_change_entry(const device_row& d, const change_entry& e);
+    void backfill_history();  // format 3 -> 4 (migrate)
+
     std::string path_;
     sqlite_options options_;
 
@@ -340,6 +398,11 @@ class sqlite_store final : public store {
     std::uint64_t review_seq_ = 0;       // per transaction (R7)
     std::uint64_t review_seq_read_ = 0;  // its value when the transaction began
     std::shared_ptr<const access::org_tree> tree_;  // per transaction: the tree at commit
+    // The history's head as this transaction left it; valid while history_known_.
+    std::unique_ptr<SQLite::Statement> ins_history_, sel_history_head_;
+    bool history_known_ = false;
+    std::uint64_t history_seq_ = 0;
+    audit::digest history_hash_{};
 
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<SQLite::Database>> readers_;

@@ -84,6 +84,23 @@ error_info session_ended() {
 
 }  // namespace
 
+// H1: a failed login is kept with the name as typed, cut to 64 bytes at the last whole
+// UTF-8 character before the first byte that is not UTF-8 (a username is at most 64
+// bytes of ASCII; anything longer or stranger is kept only as far as it can be read).
+void sqlite_store::record_login_failure(const std::string& typed, const actor& by) {
+    const std::string_view head = std::string_view(typed).substr(0, 64);
+    const std::string name(head.substr(0, utf8_prefix(head)));
+    std::lock_guard lock(write_mutex_);
+    try {
+        SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
+        append_admin("login_failed", by, {}, &name);
+        tx.commit();
+    } catch (const std::exception& e) {
+        // The caller still gets its answer: a login refused is refused either way.
+        spdlog::error("store could not record a failed login on {}: {}", path_, e.what());
+    }
+}
+
 std::optional<user_info> sqlite_store::writer_user(const std::string& username) {
     SQLite::Statement q(writer_, std::string(user_columns) + " WHERE username = ?");
     q.bind(1, username);
@@ -106,7 +123,7 @@ void sqlite_store::end_user_sessions(std::int64_t user_id) {
     q.exec();
 }
 
-result<user_info> sqlite_store::add_user(const new_user& u) {
+result<user_info> sqlite_store::add_user(const new_user& u, const actor& by) {
     if (auto e = username_problem(u.username)) return *e;
     if (u.display_name.size() > display_name_max)
         return invalid("display_name", "a display name is at most 200 bytes");
@@ -140,6 +157,11 @@ result<user_info> sqlite_store::add_user(const new_user& u) {
         q.bind(6, now());
         q.exec();
         auto made = writer_user(u.username);
+        append_admin("user_added", by,
+                     {{"user", u.username},
+                      {"role", access::role_name(u.role)},
+                      {"org_unit", u.org_unit},
+                      {"password_set", hash.has_value()}});
         tx.commit();  // a new user changes no existing scope: no epoch bump
         return *made;
     } catch (const std::exception& e) {
@@ -167,7 +189,8 @@ std::vector<user_info> sqlite_store::list_users() {
     return out;
 }
 
-result<user_info> sqlite_store::set_user_disabled(const std::string& username, bool disabled) {
+result<user_info> sqlite_store::set_user_disabled(const std::string& username, bool disabled,
+                                                  const actor& by) {
     std::lock_guard lock(write_mutex_);
     try {
         SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -179,14 +202,15 @@ result<user_info> sqlite_store::set_user_disabled(const std::string& username, b
         q.bind(2, u->id);
         q.exec();
         if (disabled) end_user_sessions(u->id);
+        append_admin(disabled ? "user_disabled" : "user_enabled", by, {{"user", username}});
         return finish_user_change(tx, username);
     } catch (const std::exception& e) {
         return fail("set_user_disabled", e);
     }
 }
 
-result<user_info> sqlite_store::move_user(const std::string& username,
-                                          const std::string& org_unit) {
+result<user_info> sqlite_store::move_user(const std::string& username, const std::string& org_unit,
+                                          const actor& by) {
     std::lock_guard lock(write_mutex_);
     try {
         SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -198,13 +222,16 @@ result<user_info> sqlite_store::move_user(const std::string& username,
         q.bind(1, org_unit);
         q.bind(2, u->id);
         q.exec();
+        append_admin("user_moved", by,
+                     {{"user", username}, {"from", u->org_unit}, {"to", org_unit}});
         return finish_user_change(tx, username);
     } catch (const std::exception& e) {
         return fail("move_user", e);
     }
 }
 
-result<user_info> sqlite_store::set_user_role(const std::string& username, access::role r) {
+result<user_info> sqlite_store::set_user_role(const std::string& username, access::role r,
+                                              const actor& by) {
     if (!valid_role(r)) return bad_role();
     std::lock_guard lock(write_mutex_);
     try {
@@ -216,13 +243,18 @@ result<user_info> sqlite_store::set_user_role(const std::string& username, acces
         q.bind(1, static_cast<int>(r));
         q.bind(2, u->id);
         q.exec();
+        append_admin("user_role", by,
+                     {{"user", username},
+                      {"from", access::role_name(u->role)},
+                      {"to", access::role_name(r)}});
         return finish_user_change(tx, username);
     } catch (const std::exception& e) {
         return fail("set_user_role", e);
     }
 }
 
-result<void> sqlite_store::set_password(const std::string& username, const std::string& password) {
+result<void> sqlite_store::set_password(const std::string& username, const std::string& password,
+                                        const actor& by) {
     if (auto p = access::password_problem(password)) return invalid("password", *p);
     const std::string hash = access::hash_password(password);  // slow: outside the lock
     std::lock_guard lock(write_mutex_);
@@ -235,6 +267,7 @@ result<void> sqlite_store::set_password(const std::string& username, const std::
         q.bind(2, u->id);
         q.exec();
         end_user_sessions(u->id);
+        append_admin("password_set", by, {{"user", username}});  // that it was set, never what
         finish_user_change(tx, username);
         return {};
     } catch (const std::exception& e) {
@@ -243,7 +276,7 @@ result<void> sqlite_store::set_password(const std::string& username, const std::
 }
 
 result<user_info> sqlite_store::check_password(const std::string& username,
-                                               const std::string& password) {
+                                               const std::string& password, const actor& by) {
     std::optional<user_info> user;
     std::string stored;
     try {
@@ -262,12 +295,15 @@ result<user_info> sqlite_store::check_password(const std::string& username,
     // one, so the answer's timing does not tell which usernames exist.
     static const std::string decoy = access::hash_password("sotay decoy password, never valid");
     const bool match = access::verify_password(stored.empty() ? decoy : stored, password);
-    if (!user || stored.empty() || !match || user->disabled) return login_failed();
+    if (!user || stored.empty() || !match || user->disabled) {
+        record_login_failure(username, by);
+        return login_failed();
+    }
     return *user;
 }
 
 result<web_session> sqlite_store::create_web_session(std::int64_t user_id,
-                                                     std::chrono::seconds ttl) {
+                                                     std::chrono::seconds ttl, const actor& by) {
     if (auto e = ttl_problem(ttl)) return *e;
     std::lock_guard lock(write_mutex_);
     try {
@@ -297,6 +333,7 @@ result<web_session> sqlite_store::create_web_session(std::int64_t user_id,
         q.bind(3, t);
         q.bind(4, s.expires_ms);
         q.exec();
+        append_admin("login", by, {{"expires_ms", s.expires_ms}}, &s.user.username);
         tx.commit();
         return s;
     } catch (const std::exception& e) {
@@ -323,13 +360,23 @@ result<user_info> sqlite_store::web_session_user(const std::string& token) {
     }
 }
 
-void sqlite_store::end_web_session(const std::string& token) {
+void sqlite_store::end_web_session(const std::string& token, const actor& by) {
     const std::string h = access::token_hash(token);
     std::lock_guard lock(write_mutex_);
     try {
+        SQLite::Transaction tx(writer_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement who(writer_,
+                              "SELECT u.username FROM web_sessions s JOIN users u ON "
+                              "u.id = s.user_id WHERE s.token_hash = ?");
+        who.bind(1, h.data(), static_cast<int>(h.size()));
+        if (!who.executeStep()) return;  // no such session: nothing ended, nothing to record
+        const std::string username = who.getColumn(0).getString();
+        who.reset();
         SQLite::Statement q(writer_, "DELETE FROM web_sessions WHERE token_hash = ?");
         q.bind(1, h.data(), static_cast<int>(h.size()));
         q.exec();
+        append_admin("logout", by, {}, &username);
+        tx.commit();
     } catch (const std::exception& e) {
         // Logging out cannot fail for the user; the session still expires on its own.
         spdlog::error("store end_web_session failed on {}: {}", path_, e.what());

@@ -21,7 +21,8 @@ void sqlite_store::prepare_writer() {
     sel_device_ = std::make_unique<SQLite::Statement>(
         writer_,
         "SELECT d.id, d.last_seq, d.last_hlc, d.revoked, d.user_id, u.role, u.org_unit, "
-        "u.disabled FROM devices d LEFT JOIN users u ON u.id = d.user_id WHERE d.device_id = ?");
+        "u.disabled, u.username FROM devices d LEFT JOIN users u ON u.id = d.user_id "
+        "WHERE d.device_id = ?");
     upd_device_ = std::make_unique<SQLite::Statement>(
         writer_, "UPDATE devices SET last_seq = ?, last_hlc = ? WHERE id = ?");
     sel_result_ = std::make_unique<SQLite::Statement>(
@@ -73,6 +74,7 @@ void sqlite_store::begin_work(bool with_tree) {
     head_ = read_meta(writer_, "head");
     review_seq_ = review_seq_read_ = read_meta(writer_, "review_seq");
     tree_ = with_tree ? current_org(writer_).tree : nullptr;
+    history_known_ = false;  // another process may have appended since (H1)
 }
 
 result<write_outcome> sqlite_store::write(const write_batch& batch) {
@@ -114,6 +116,7 @@ device_row* sqlite_store::load_device(const std::string& device_id) {
         d.role = static_cast<access::role>(q.getColumn(5).getInt());
         d.org_unit = q.getColumn(6).getString();
         d.user_disabled = q.getColumn(7).getInt() != 0;
+        d.username = q.getColumn(8).getString();
     }
     return &devices_.emplace(device_id, std::move(d)).first->second;
 }
@@ -237,8 +240,17 @@ push_outcome sqlite_store::apply_push(const push_request& p, std::int64_t now) {
     const auto denial = push_denial(*d);
     const std::size_t first_new = std::get<sync::admission_plan>(plan).first_new;
     out.results.reserve(p.changes.size());
-    for (std::size_t i = 0; i < first_new; ++i)
-        out.results.push_back(stored_answer(*d, p.changes[i]));
+    for (std::size_t i = 0; i < first_new; ++i) {
+        const auto& c = p.changes[i];
+        out.results.push_back(stored_answer(*d, c));
+        // H1: a resend is received too; its entry says what it was answered.
+        append_change_entry(*d, {.kind = "resend",
+                                 .device_id = p.device_id,
+                                 .c = c,
+                                 .answer = out.results.back(),
+                                 .type = c.type,
+                                 .org_unit = c.org_unit});
+    }
     for (std::size_t i = first_new; i < p.changes.size(); ++i) {
         const change_source src{
             .device_id = p.device_id,
@@ -280,6 +292,8 @@ sync::change_result sqlite_store::apply_change(device_row& d, const change_sourc
     res.seq = c.seq;
     std::string effective_text;
     std::uint64_t server_seq = 0;
+    std::vector<sync::field_diff> fields;  // H3: what an applied change altered
+    const sync::record_state* after = nullptr;
 
     auto reject = [&](error_info e) {
         res.status = sync::change_status::rejected;
@@ -346,10 +360,13 @@ sync::change_result sqlite_store::apply_change(device_row& d, const change_sourc
         if (src.merged_into != nullptr) engine_change.merged_into = *src.merged_into;
         // The same name typed on two phones (NFC or NFD) must compare equal.
         if (options_.schema && checked == nullptr) schema::normalize(engine_change.set);
+        const sync::record_state regs_before = touched_registers(entry.state, engine_change);
         auto applied = sync::apply(entry.state, engine_change);
         if (!applied) {
             reject(applied.error());
         } else {
+            fields = sync::diff(regs_before, touched_registers(entry.state, engine_change));
+            after = &entry.state;
             server_seq = ++head_;  // S3
             entry.server_seq = server_seq;
             entry.dirty = true;
@@ -382,6 +399,17 @@ sync::change_result sqlite_store::apply_change(device_row& d, const change_sourc
     d.last_seq = c.seq;  // applied or rejected, the seq is used up
     d.dirty = true;
     insert_change(d, c, src.body, effective_text, now, server_seq, res);
+    const bool ok = res.status != sync::change_status::rejected;
+    append_change_entry(d, {.kind = ok ? "change" : "rejected",
+                            .device_id = src.device_id,
+                            .c = c,
+                            .src = &src,
+                            .effective_hlc = effective_text,
+                            .answer = res,
+                            .type = ok ? std::string_view(after->type) : std::string_view(c.type),
+                            .org_unit = ok ? std::string_view(after->org_unit_code())
+                                           : std::string_view(c.org_unit),
+                            .fields = ok ? &fields : nullptr});
     return res;
 }
 

@@ -39,13 +39,18 @@
 
 #include <sotay/access/org_tree.hpp>
 #include <sotay/access/roles.hpp>
+#include <sotay/audit/chain.hpp>
+#include <sotay/audit/entry.hpp>
+#include <sotay/audit/signing.hpp>
 #include <sotay/sync/error.hpp>
 #include <sotay/sync/messages.hpp>
 
+#include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -335,6 +340,73 @@ struct review_page {
     bool more = false;
 };
 
+// History (issue 7; docs/audit.md) -----------------------------------------------------
+//
+// Invariants (tests/server/store_history_test.cpp cites them):
+//   H1. Every change received (applied, rejected, and each resend answered duplicate),
+//       every review decision and dismissal, and every administrative action (org import,
+//       user added / disabled / enabled / moved / role changed / password set, device
+//       added / enrolled / revoked, enrollment code created, web login succeeded or
+//       failed, logout) appends one history entry in the same transaction as the thing
+//       it records. Entries are never updated or deleted; nothing else writes the table.
+//   H2. Entry n's body is audit::entry_body(entry) with entry.seq = n, and its hash is
+//       audit::link(hash of entry n-1, n, body) (entry 1 follows audit::genesis()). The
+//       indexed columns (at_ms, kind, username, device_id, record, type, org_unit) say
+//       exactly what the body says (verify_history checks it).
+//   H3. A change's entry (kind "change", "resend" or "rejected") holds in `detail`: the
+//       device's seq, device hlc, effective hlc, base, the answer (status, error,
+//       conflict item ids), the change as the device sent it ("sent": its JSON object),
+//       and for an applied change "fields": {register: {"before": v, "after": v}} for
+//       every register whose value it altered (sync::diff; "_deleted", "org_unit" and
+//       "_merged_into" included). A decision's entries are the changes it wrote (kind
+//       "change", device = the reviewer's review device) plus one entry kind "decision"
+//       naming the item, the action and what was chosen.
+//   H4. Nothing that compacts or prunes the sync log (changes, record_moves) touches
+//       history.
+
+// Who did an administrative action, for its history entry.
+struct actor {
+    std::string username;   // "" = the system (demo seeding, migrations)
+    std::string via;        // "api" (with the client's address), "sotay-admin", "server"
+    std::string address;    // the HTTP client's address when via == "api"
+};
+
+struct history_query {
+    std::optional<std::string> record;     // that record's timeline
+    std::optional<std::string> username;   // what a user did
+    std::optional<std::string> device_id;  // what came from a device
+    std::optional<std::string> kind;
+    // Entries about records are listed when their org unit is in scope; entries about
+    // no record (logins, user and device actions) only when scope.everything.
+    scope_filter scope = scope_filter::all();
+    std::optional<std::int64_t> from_ms, to_ms;  // at_ms in [from, to)
+    std::uint64_t after = 0;                     // entry seq cursor
+    std::size_t limit = 1000;                    // 1..10000
+};
+
+struct history_row {
+    audit::history_entry entry;  // parsed from the stored body
+    std::string body;            // the stored bytes, as hashed
+    audit::digest hash{};
+};
+
+struct history_page {
+    std::vector<history_row> rows;  // ascending seq
+    std::uint64_t next = 0;
+    bool more = false;
+};
+
+struct verify_report {
+    std::uint64_t entries = 0;               // rows read
+    std::optional<audit::chain_problem> problem;  // nullopt = intact
+    // The problem is H2's, not the chain's: the row's hashed body is intact but one of its
+    // indexed columns says something else (kind `changed`, message naming the column), so
+    // queries by that column would lie. Reported when it comes before any chain problem.
+    bool in_columns = false;
+    std::uint64_t head_seq = 0;              // last entry verified
+    audit::digest head_hash{};
+};
+
 class store {
 public:
     virtual ~store() = default;
@@ -347,44 +419,56 @@ public:
     // Checks rows against the current tree (access::org_tree::merge) and, only if every
     // row is valid, writes them in one transaction (T3, S7). Row errors are in the
     // report, not the result's error.
-    virtual result<org_import_report> import_org(const std::vector<access::org_row>& rows) = 0;
+    virtual result<org_import_report> import_org(const std::vector<access::org_row>& rows,
+                                                 const actor& by = {}) = 0;
     virtual org_snapshot org_tree() = 0;  // cheap: a shared snapshot
     // The tree as it was at `version`; nullopt for a version never committed.
     virtual std::optional<org_snapshot> org_tree_at(std::uint64_t version) = 0;
 
     // Users ---------------------------------------------------------------------------
-    virtual result<user_info> add_user(const new_user& u) = 0;
+    virtual result<user_info> add_user(const new_user& u, const actor& by = {}) = 0;
     virtual result<user_info> find_user(const std::string& username) = 0;
     virtual std::vector<user_info> list_users() = 0;
     // Disabling ends the user's web sessions and (S7) their devices' connections.
-    virtual result<user_info> set_user_disabled(const std::string& username, bool disabled) = 0;
-    virtual result<user_info> move_user(const std::string& username, const std::string& org_unit) = 0;
-    virtual result<user_info> set_user_role(const std::string& username, access::role r) = 0;
+    virtual result<user_info> set_user_disabled(const std::string& username, bool disabled,
+                                                const actor& by = {}) = 0;
+    virtual result<user_info> move_user(const std::string& username, const std::string& org_unit,
+                                        const actor& by = {}) = 0;
+    virtual result<user_info> set_user_role(const std::string& username, access::role r,
+                                            const actor& by = {}) = 0;
     // Sets (or resets) the password and ends the user's web sessions.
-    virtual result<void> set_password(const std::string& username, const std::string& password) = 0;
+    virtual result<void> set_password(const std::string& username, const std::string& password,
+                                      const actor& by = {}) = 0;
     // auth_failed for an unknown user, a wrong password, no password or a disabled user
     // (one message for all: a caller cannot probe which usernames exist).
+    // A failure is recorded in the history as "login_failed" (H1), with `by`'s address.
     virtual result<user_info> check_password(const std::string& username,
-                                             const std::string& password) = 0;
+                                             const std::string& password,
+                                             const actor& by = {}) = 0;
 
     // Web sessions --------------------------------------------------------------------
+    // Recorded as "login" (H1).
     virtual result<web_session> create_web_session(std::int64_t user_id,
-                                                   std::chrono::seconds ttl) = 0;
+                                                   std::chrono::seconds ttl,
+                                                   const actor& by = {}) = 0;
     // auth_failed for an unknown or expired token or a disabled user.
     virtual result<user_info> web_session_user(const std::string& token) = 0;
-    virtual void end_web_session(const std::string& token) = 0;
+    virtual void end_web_session(const std::string& token, const actor& by = {}) = 0;
 
     // Devices -------------------------------------------------------------------------
     // Registers a device for a user directly (sotay-admin, tests, the demo); phones use
     // enrollment codes.
-    virtual result<new_device> add_device(const std::string& name, const std::string& username) = 0;
+    virtual result<new_device> add_device(const std::string& name, const std::string& username,
+                                          const actor& by = {}) = 0;
     // A one-time code for `username`, valid for `ttl`.
     virtual result<enrollment_code> create_enrollment_code(const std::string& username,
-                                                           std::chrono::seconds ttl) = 0;
+                                                           std::chrono::seconds ttl,
+                                                           const actor& by = {}) = 0;
     // Exchanges a code (as typed: access::normalize_enrollment_code) for a new device.
     // auth_failed names why: unknown, already used, expired, user disabled.
     virtual result<enrolled_device> enroll(const std::string& typed_code,
-                                           const std::string& device_name) = 0;
+                                           const std::string& device_name,
+                                           const actor& by = {}) = 0;
     // Checks a hello's credentials; on success returns the device (with last_seq and its
     // user). auth_failed for an unknown device, a wrong token or a device without a
     // user; device_revoked for a revoked device or a disabled user.
@@ -394,7 +478,8 @@ public:
     // sessions with it when security_epoch() changes). not_found for an unknown id.
     virtual result<device_info> device_access(const std::string& device_id) = 0;
     // Revokes at once (S7). not_found; revoking twice is not an error.
-    virtual result<device_info> revoke_device(const std::string& device_id) = 0;
+    virtual result<device_info> revoke_device(const std::string& device_id,
+                                              const actor& by = {}) = 0;
     // Every device, with pending_pull and rejected filled in; `scope` limits the list
     // to devices whose user's org unit is in it.
     virtual std::vector<device_info> list_devices(const scope_filter& scope) = 0;
@@ -449,6 +534,21 @@ public:
     // A merged-away record's survivor, following `_merged_into` to the end (a chain of
     // merges); the id itself when it was not merged. Reports count survivors only.
     virtual std::string follow_merged(const std::string& record) = 0;
+
+    // History (H1-H4) -------------------------------------------------------------------
+    virtual result<history_page> history(const history_query& q) = 0;
+    // Walks every entry in seq order through audit::chain_verifier, checking each body
+    // against its indexed columns (H2), and against `trusted` (a signed head whose
+    // signature the caller checked) when given. Reads on a connection of its own: writes
+    // go on meanwhile. `progress(rows read)` is called every 10,000 rows when set.
+    virtual result<verify_report> verify_history(
+        const std::optional<audit::signed_head>& trusted,
+        const std::function<void(std::uint64_t)>& progress = {}) = 0;
+    // The newest entry's (seq, hash); (0, audit::genesis()) for an empty history.
+    virtual std::pair<std::uint64_t, audit::digest> history_head() = 0;
+    // An event only the caller sees, appended as its own entry (H1): kind, who, detail.
+    virtual result<void> record_event(const std::string& kind, const actor& by,
+                                      const boost::json::object& detail) = 0;
 };
 
 }  // namespace sotay::store

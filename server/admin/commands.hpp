@@ -38,4 +38,11 @@ int review_merge(const invocation& in);     // operand: ITEM_ID
 int review_dismiss(const invocation& in);   // operand: ITEM_ID
 int conflicts_alias(const invocation& in);  // the old `conflicts`: a hint, then review list
 
+// audit_commands.cpp
+int audit_verify(const invocation& in);
+int audit_head(const invocation& in);
+int audit_timeline(const invocation& in);  // operand: RECORD
+int audit_log(const invocation& in);
+int audit_export(const invocation& in);
+
 }  // namespace sotay::admin

@@ -30,7 +30,7 @@ int code_create(const invocation& in) {
     // 72 hours: long enough to reach a commune officer over a weekend; at most 30 days,
     // because an unused code is a standing way in.
     const auto hours = in.integer("ttl-hours", 72, 1, 720);
-    auto r = in.db().create_enrollment_code(username, std::chrono::hours(hours));
+    auto r = in.db().create_enrollment_code(username, std::chrono::hours(hours), in.actor());
     if (!r) fail(r.error());
     if (in.json()) {
         print_json(json::object{
@@ -51,7 +51,7 @@ int device_add(const invocation& in) {
     const auto count = in.integer("count", 1, 1, 100000);
     for (std::int64_t i = 0; i < count; ++i) {
         const std::string n = count == 1 ? name : name + "-" + std::to_string(i + 1);
-        auto d = in.db().add_device(n, username);
+        auto d = in.db().add_device(n, username, in.actor());
         if (!d) fail(d.error());
         if (in.json()) {
             // One line per device (sotay-loadgen --devices reads these lines).
@@ -96,7 +96,7 @@ int device_list(const invocation& in) {
 }
 
 int device_revoke(const invocation& in) {
-    auto r = in.db().revoke_device(in.operand(0));
+    auto r = in.db().revoke_device(in.operand(0), in.actor());
     if (!r) fail(r.error());
     if (in.json()) {
         print_json(device_json(*r));

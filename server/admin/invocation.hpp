@@ -40,6 +40,8 @@ class invocation {
         : store_(s), vm_(vm), operands_(std::move(operands)), name_(command_name) {}
 
     store::store& db() const { return store_; }
+    // --db as given (the audit key's default path is beside it).
+    std::string db_path() const { return optional("db").value_or(""); }
     // --json, or --format json (main.cpp checks --format's value).
     bool json() const;
     const std::string& operand(std::size_t i) const { return operands_.at(i); }
@@ -53,6 +55,10 @@ class invocation {
     std::int64_t integer(const char* name, std::int64_t fallback, std::int64_t min,
                          std::int64_t max) const;
     bool flag(const char* name) const { return vm_.count(name) != 0; }
+
+    // Who the history names for what this command changes (store.hpp H1): --as USERNAME
+    // when given (the person at the terminal), else nobody in particular, via sotay-admin.
+    store::actor actor() const { return {optional("as").value_or(""), "sotay-admin", ""}; }
 
     // --role's value as a role; usage_error listing the four otherwise.
     access::role role() const;

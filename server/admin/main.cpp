@@ -61,6 +61,16 @@ constexpr const char* usage_text = R"(usage: sotay-admin --db PATH COMMAND [--js
                                   merge two duplicates; the other becomes a tombstone
   review dismiss ID --reason TEXT --as REVIEWER
   (decisions are made as REVIEWER: that user's permission and scope apply)
+  audit verify [--head FILE]      walk the history's hash chain; exit 1 naming the first
+                                  entry that does not match (and against a signed head)
+  audit head [--out FILE]         the history's newest entry, signed with the server's key
+  audit timeline RECORD           a record's every change, field by field, and its reviews
+  audit log [--user U] [--device D] [--kind K] [--record R] [--org CODE]
+            [--from DATE] [--to DATE] [--after N] [--limit N]
+                                  history entries, oldest first (100 a page)
+  audit export --format jsonl|csv [--org CODE] [--from DATE] [--to DATE] [--out FILE]
+  (commands that change users, devices or the tree take --as U: the person the history
+   names; --audit-key PATH is the signing key, default the --db path + .audit-key)
 )";
 
 struct command {
@@ -73,35 +83,35 @@ struct command {
 
 const std::vector<command>& commands() {
     static const std::vector<command> all = {
-        {{"org", "import"}, 1, {}, "org import FILE", org_import},
+        {{"org", "import"}, 1, {"as"}, "org import FILE [--as U]", org_import},
         {{"org", "list"}, 0, {}, "org list", org_list},
         {{"user", "add"},
          0,
-         {"username", "role", "org", "name", "password-stdin"},
+         {"username", "role", "org", "name", "password-stdin", "as"},
          "user add --username U --role ROLE --org CODE [--name NAME] [--password-stdin]",
          user_add},
         {{"user", "list"}, 0, {}, "user list", user_list},
-        {{"user", "disable"}, 1, {}, "user disable USERNAME", user_disable},
-        {{"user", "enable"}, 1, {}, "user enable USERNAME", user_enable},
-        {{"user", "move"}, 1, {"org"}, "user move USERNAME --org CODE", user_move},
-        {{"user", "role"}, 1, {"role"}, "user role USERNAME --role ROLE", user_role},
+        {{"user", "disable"}, 1, {"as"}, "user disable USERNAME", user_disable},
+        {{"user", "enable"}, 1, {"as"}, "user enable USERNAME", user_enable},
+        {{"user", "move"}, 1, {"org", "as"}, "user move USERNAME --org CODE", user_move},
+        {{"user", "role"}, 1, {"role", "as"}, "user role USERNAME --role ROLE", user_role},
         {{"user", "passwd"},
          1,
-         {"password-stdin"},
+         {"password-stdin", "as"},
          "user passwd USERNAME --password-stdin",
          user_passwd},
         {{"code", "create"},
          0,
-         {"user", "ttl-hours"},
+         {"user", "ttl-hours", "as"},
          "code create --user U [--ttl-hours H]",
          code_create},
         {{"device", "add"},
          0,
-         {"name", "user", "count"},
+         {"name", "user", "count", "as"},
          "device add --name NAME --user U [--count N]",
          device_add},
         {{"device", "list"}, 0, {}, "device list", device_list},
-        {{"device", "revoke"}, 1, {}, "device revoke DEVICE_ID", device_revoke},
+        {{"device", "revoke"}, 1, {"as"}, "device revoke DEVICE_ID", device_revoke},
         {{"log"}, 0, {"device"}, "log [--device DEVICE_ID]", log_show},
         {{"quarantine"}, 0, {"limit"}, "quarantine [--limit N]", quarantine_show},
         {{"review", "list"},
@@ -126,6 +136,25 @@ const std::vector<command>& commands() {
          {"reason", "as"},
          "review dismiss ID --reason TEXT --as REVIEWER",
          review_dismiss},
+        {{"audit", "verify"},
+         0,
+         {"head", "audit-key"},
+         "audit verify [--head FILE] [--audit-key PATH]",
+         audit_verify},
+        {{"audit", "head"}, 0, {"out", "audit-key"}, "audit head [--out FILE] [--audit-key PATH]",
+         audit_head},
+        {{"audit", "timeline"}, 1, {}, "audit timeline RECORD", audit_timeline},
+        {{"audit", "log"},
+         0,
+         {"user", "device", "kind", "record", "org", "from", "to", "after", "limit"},
+         "audit log [--user U] [--device D] [--kind K] [--record R] [--org CODE] "
+         "[--from DATE] [--to DATE] [--after N] [--limit N]",
+         audit_log},
+        {{"audit", "export"},
+         0,
+         {"org", "from", "to", "out"},
+         "audit export --format jsonl|csv [--org CODE] [--from DATE] [--to DATE] [--out FILE]",
+         audit_export},
         // Before issue 6 the queue held field conflicts only; kept for old scripts.
         {{"conflicts"},
          0,
@@ -209,7 +238,12 @@ int main(int argc, char** argv) {
         ("value", po::value<std::string>(), "review resolve: keep this JSON value")
         ("restore", "review resolve: bring the deleted record back")
         ("delete", "review resolve: confirm the delete")
-        ("as", po::value<std::string>(), "review: the reviewer deciding")
+        ("as", po::value<std::string>(),
+         "review: the reviewer deciding; other changes: who the history names")
+        ("head", po::value<std::string>(), "audit verify: a signed head file to check against")
+        ("out", po::value<std::string>(), "audit head, audit export: write to this file")
+        ("audit-key", po::value<std::string>(),
+         "the history signing key file (default: the --db path + .audit-key)")
         ("survivor", po::value<std::string>(), "review merge: the record that stays")
         ("take", po::value<std::vector<std::string>>(), "review merge: FIELD=RECORD, repeatable")
         ("reason", po::value<std::string>(), "review dismiss: why")
@@ -240,7 +274,8 @@ int main(int argc, char** argv) {
                               std::to_string(operands.size()));
         }
         check_options(*cmd, vm);
-        if (vm.count("format")) {
+        // `audit export --format jsonl|csv` names the export's format instead.
+        if (vm.count("format") && cmd->run != audit_export) {
             const auto& f = vm["format"].as<std::string>();
             if (f != "text" && f != "json") {
                 throw usage_error("--format must be text or json, not \"" + f + "\"");

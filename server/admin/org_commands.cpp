@@ -65,7 +65,7 @@ int org_import(const invocation& in) {
 
     store::org_import_report report;
     if (csv.errors.empty()) {
-        auto r = in.db().import_org(csv.rows);
+        auto r = in.db().import_org(csv.rows, in.actor());
         if (!r) fail(r.error());
         report = std::move(*r);
     } else {

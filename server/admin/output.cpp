@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
 #include <ctime>
 #include <iostream>
 #include <sotay/sync/json_values.hpp>
+
+#include "invocation.hpp"
 
 namespace sotay::admin {
 
@@ -74,6 +78,30 @@ std::string format_time(std::int64_t ms_since_epoch, const char* never) {
     char text[32];
     const auto n = std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &local);
     return std::string(text, n);
+}
+
+// Milliseconds since the epoch at the start (00:00 UTC) of a YYYY-MM-DD day; usage_error
+// naming the option otherwise. UTC, as the HTTP API's from/to: the same dates select the
+// same items whichever machine the command runs on.
+std::int64_t day_start_ms(const std::string& text, const char* option) {
+    const auto bad = [&] {
+        return usage_error("--" + std::string(option) +
+                           " must be a date YYYY-MM-DD (UTC), such as 2024-05-01, not \"" + text +
+                           "\"");
+    };
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') throw bad();
+    const auto number = [&](std::size_t at, std::size_t len) {
+        int v = 0;
+        const auto [end, ec] = std::from_chars(text.data() + at, text.data() + at + len, v);
+        if (ec != std::errc{} || end != text.data() + at + len) throw bad();
+        return v;
+    };
+    const std::chrono::year_month_day day{std::chrono::year(number(0, 4)),
+                                          std::chrono::month(static_cast<unsigned>(number(5, 2))),
+                                          std::chrono::day(static_cast<unsigned>(number(8, 2)))};
+    if (!day.ok()) throw bad();
+    const std::chrono::sys_days start{day};
+    return std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count();
 }
 
 json::value parse_or_string(const std::string& text) {

@@ -31,6 +31,10 @@ std::size_t display_width(const std::string& text);
 // "2024-05-01 14:03" in local time; `never` for 0.
 std::string format_time(std::int64_t ms_since_epoch, const char* never = "never");
 
+// Milliseconds since the epoch at the start (00:00 UTC) of a YYYY-MM-DD day; usage_error
+// naming --option otherwise.
+std::int64_t day_start_ms(const std::string& text, const char* option);
+
 // A stored JSON text parsed, so that the output nests it; the text itself if it is not JSON.
 boost::json::value parse_or_string(const std::string& text);
 

@@ -38,7 +38,7 @@ int user_add(const invocation& in) {
     u.org_unit = in.required("org");
     u.display_name = in.optional("name").value_or("");
     if (in.flag("password-stdin")) u.password = in.password_from_stdin(u.username);
-    auto r = in.db().add_user(u);
+    auto r = in.db().add_user(u, in.actor());
     if (!r) fail(r.error());
     return show(in, *r, r->has_password ? "added" : "added (no password: no web login yet)");
 }
@@ -65,25 +65,25 @@ int user_list(const invocation& in) {
 }
 
 int user_disable(const invocation& in) {
-    auto r = in.db().set_user_disabled(in.operand(0), true);
+    auto r = in.db().set_user_disabled(in.operand(0), true, in.actor());
     if (!r) fail(r.error());
     return show(in, *r, "disabled (web sessions ended, devices disconnected)");
 }
 
 int user_enable(const invocation& in) {
-    auto r = in.db().set_user_disabled(in.operand(0), false);
+    auto r = in.db().set_user_disabled(in.operand(0), false, in.actor());
     if (!r) fail(r.error());
     return show(in, *r, "enabled");
 }
 
 int user_move(const invocation& in) {
-    auto r = in.db().move_user(in.operand(0), in.required("org"));
+    auto r = in.db().move_user(in.operand(0), in.required("org"), in.actor());
     if (!r) fail(r.error());
     return show(in, *r, "moved");
 }
 
 int user_role(const invocation& in) {
-    auto r = in.db().set_user_role(in.operand(0), in.role());
+    auto r = in.db().set_user_role(in.operand(0), in.role(), in.actor());
     if (!r) fail(r.error());
     return show(in, *r, "changed");
 }
@@ -94,7 +94,7 @@ int user_passwd(const invocation& in) {
         throw usage_error("user passwd needs --password-stdin (the password is read from stdin)");
     }
     const auto password = in.password_from_stdin(username);
-    if (auto r = in.db().set_password(username, password); !r) fail(r.error());
+    if (auto r = in.db().set_password(username, password, in.actor()); !r) fail(r.error());
     auto u = in.db().find_user(username);
     if (!u) fail(u.error());
     return show(in, *u, "has a new password (web sessions ended)");

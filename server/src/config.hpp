@@ -2,6 +2,7 @@
 // number; main.cpp may override some of them from the command line.
 #pragma once
 
+#include <sotay/audit/signing.hpp>
 #include <sotay/schema/schema.hpp>
 
 #include <algorithm>
@@ -110,6 +111,11 @@ struct server_config {
     // The record schema served to devices (get_schema); the store validates with the same
     // one. Null only in tests that start a server without a schema.
     std::shared_ptr<const schema::schema> schema;
+
+    // The key that signs exported history heads (GET /api/v1/audit/head, docs/audit.md):
+    // main.cpp loads it from --audit-key. Null only in tests that start a server without
+    // one; the head endpoint then answers internal.
+    std::shared_ptr<const audit::signing_key> audit_key;
 };
 
 }  // namespace sotay::server

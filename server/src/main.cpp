@@ -3,11 +3,18 @@
 //   sotay-server --db PATH --listen HOST:PORT [--threads N] [--log-level info]
 //                [--max-message-bytes N] [--schema PATH] [--allow-incompatible-schema]
 //                [--tls-cert PEM --tls-key PEM] [--allow-origin ORIGIN]...
+//                [--audit-key PATH]
 //
 // TLS: with --tls-cert and --tls-key (both or neither) every connection is TLS, serving
 // https:// and wss://; without them plain HTTP and ws://, with a warning unless the
 // address is loopback. --allow-origin (repeatable) names a web origin besides the
 // server's own that browsers may call /api and /sync from.
+//
+// The audit key (docs/audit.md): --audit-key PATH, default <db>.audit-key, the Ed25519
+// seed that signs exported history heads. Created (mode 0600) on first start; a key file
+// that group or others may read, or that is not a key, stops the server with status 1.
+// It is kept outside the database on purpose: whoever can rewrite the database must not
+// also be able to sign a rewritten history.
 //
 // The record schema: --schema PATH, else $SOTAY_SCHEMA, else default.json next to the
 // executable (the build copies schema/default.json there). A schema that does not load,
@@ -23,6 +30,7 @@
 #include "origin.hpp"
 #include "server.hpp"
 
+#include <sotay/audit/signing.hpp>
 #include <sotay/schema/schema.hpp>
 #include <sotay/store/sqlite_store.hpp>
 
@@ -109,6 +117,7 @@ int main(int argc, char** argv) {
     std::size_t max_message_bytes = config.max_message_bytes;
     std::string schema_path;
     std::vector<std::string> origins;
+    std::string audit_key_path;
 
     bool allow_incompatible = false;
     po::options_description options("Options");
@@ -130,7 +139,10 @@ int main(int argc, char** argv) {
         ("tls-key", po::value(&config.tls_key_file), "PEM private key of --tls-cert")
         ("allow-origin", po::value(&origins)->composing(),
          "a web origin (https://host[:port]) besides the server's own that browsers may "
-         "call /api and /sync from; repeatable");
+         "call /api and /sync from; repeatable")
+        ("audit-key", po::value(&audit_key_path),
+         "the key file that signs history heads (default: the --db path + .audit-key; "
+         "created with mode 0600 if missing)");
 
     try {
         po::variables_map vm;
@@ -184,6 +196,16 @@ int main(int argc, char** argv) {
             std::make_shared<const schema::schema>(schema::load_schema_file(schema_path));
     } catch (const schema::load_error& e) {
         std::cerr << "sotay-server: bad schema: " << e.what() << "\n";
+        return 1;
+    }
+
+    // Before the store: a key file that cannot be used is found before anything is served.
+    if (audit_key_path.empty()) audit_key_path = db_path + ".audit-key";
+    try {
+        config.audit_key = std::make_shared<const audit::signing_key>(
+            audit::signing_key::load_or_create(audit_key_path));
+    } catch (const audit::key_file_error& e) {
+        std::cerr << "sotay-server: bad audit key: " << e.what() << "\n";
         return 1;
     }
 

@@ -26,6 +26,7 @@ api_settings api_settings_of(const server_config& config) {
     s.tls = config.tls();
     s.allowed_origins = config.allowed_origins;
     s.openapi_json = config.openapi_json;
+    s.audit_key = config.audit_key;
     return s;
 }
 

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <memory>
 #include <optional>
 
 namespace sotay::api_test {
@@ -70,6 +71,13 @@ std::vector<endpoint> endpoints() {
          R"({"survivor":"{survivor}","fields":{}})", permission::review},
         {post, "/api/v1/review/items/{id}/dismiss", "/api/v1/review/items/{other_item}/dismiss",
          R"({"reason":"đã thống nhất với hai cán bộ"})", permission::review},
+        {get, "/api/v1/audit/history", "/api/v1/audit/history?limit=10", "",
+         permission::read_history},
+        {get, "/api/v1/audit/records/{id}/timeline", "/api/v1/audit/records/{record}/timeline", "",
+         permission::read_history},
+        {get, "/api/v1/audit/export", "/api/v1/audit/export?format=csv", "",
+         permission::read_history},
+        {get, "/api/v1/audit/head", "/api/v1/audit/head", "", permission::read_history},
         {get, "/api/v1/openapi.json", "/api/v1/openapi.json", "", std::nullopt, false},
         // Last: it ends the session the others use.
         {post, "/api/v1/logout", "/api/v1/logout", "", std::nullopt},
@@ -101,6 +109,8 @@ BOOST_AUTO_TEST_CASE(the_test_covers_every_route) {
 BOOST_AUTO_TEST_CASE(every_endpoint_answers_each_role_as_access_allowed_says) {
     // The schema lets the store find duplicates (natural keys) for the merge endpoint.
     api_fixture f(default_schema());
+    // The head endpoint signs with the server's key.
+    f.settings.audit_key = std::make_shared<const audit::signing_key>(audit::seed{7});
     f.add_user("with_password", role::officer, "LS.TP.P1", good_password);
     f.add_user("target", role::officer, "LS.TP.P1");
     // Two officers whose phones make the review items of each round.
@@ -138,6 +148,7 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers_each_role_as_access_allowed_says) {
                 replace_all(*s, "{duplicate_item}", std::to_string(duplicate_item.item));
                 replace_all(*s, "{survivor}", duplicate_item.other_record);
                 replace_all(*s, "{other_item}", std::to_string(other_item.item));
+                replace_all(*s, "{record}", field_item.record);
             }
             const std::string with = e.session ? cookie : "";
             const response res = e.method == http::verb::get

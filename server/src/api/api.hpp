@@ -1,5 +1,6 @@
 // The HTTP JSON API under /api/v1 (docs/api.md, docs/openapi.json): login, the org tree,
-// users, enrollment, devices, quarantine, scoped record reads and the review queue.
+// users, enrollment, devices, quarantine, scoped record reads, the review queue and the
+// audit history.
 //
 // A pure request -> response function over the store: no sockets, so tests call it
 // directly (tests/api). http_session hands it every request whose target starts with
@@ -27,10 +28,12 @@
 #include "../net.hpp"
 
 #include <sotay/access/rate_limit.hpp>
+#include <sotay/audit/signing.hpp>
 #include <sotay/store/store.hpp>
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,6 +47,8 @@ struct api_settings {
     std::vector<std::string> allowed_origins;
     // The JSON text of docs/openapi.json, served at GET /api/v1/openapi.json.
     std::string openapi_json;
+    // Signs GET /api/v1/audit/head; null answers that endpoint internal (tests without it).
+    std::shared_ptr<const audit::signing_key> audit_key;
 };
 
 // What the API needs beyond the request; owned by the server, shared by all sessions.

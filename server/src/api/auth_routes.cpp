@@ -40,7 +40,9 @@ response login(api_call& call) {
     const auto wait = std::max(limiter.retry_after(user_key), limiter.retry_after(address_key));
     if (wait.count() > 0) return too_many_attempts(wait);
 
-    auto user = call.ctx.db.check_password(username, password);
+    // The name as typed: a failure against an unknown user is recorded too (H1).
+    const store::actor attempt{username.substr(0, max_username), "api", call.address};
+    auto user = call.ctx.db.check_password(username, password, attempt);
     if (!user) {
         limiter.record_failure(user_key);
         limiter.record_failure(address_key);
@@ -50,7 +52,8 @@ response login(api_call& call) {
     // address's record of guessing at other accounts.
     limiter.reset(user_key);
 
-    auto session = call.ctx.db.create_web_session(user->id, call.ctx.settings.session_ttl);
+    auto session = call.ctx.db.create_web_session(user->id, call.ctx.settings.session_ttl,
+                                                  {user->username, "api", call.address});
     if (!session) return error_response(session.error());
     json::object out;
     out["user"] = me_json(session->user);
@@ -63,7 +66,7 @@ response login(api_call& call) {
 response logout(api_call& call) {
     body_reader body(call.req.body(), {});
     if (body.error()) return error_response(*body.error());
-    call.ctx.db.end_web_session(call.session_token);
+    call.ctx.db.end_web_session(call.session_token, call.actor());
     auto res = no_content();
     res.set(http::field::set_cookie, expired_session_cookie(call.ctx.settings.tls));
     return res;

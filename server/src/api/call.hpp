@@ -31,6 +31,12 @@ struct api_call {
     std::optional<store::user_info> user;
     std::string session_token;
     store::scope_filter scope;
+
+    // Who the history names for what this request does (store.hpp H1): the signed-in
+    // user ("" before login), through the API, from the client's address.
+    store::actor actor() const {
+        return {user ? user->username : std::string(), "api", address};
+    }
 };
 
 }  // namespace sotay::server::api

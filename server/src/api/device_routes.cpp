@@ -37,7 +37,8 @@ response create_enrollment_code(api_call& call) {
     if (body.error()) return error_response(*body.error());
     if (!visible_user(call, username)) return no_such_user(username);
 
-    auto code = call.ctx.db.create_enrollment_code(username, call.ctx.settings.enrollment_ttl);
+    auto code = call.ctx.db.create_enrollment_code(username, call.ctx.settings.enrollment_ttl,
+                                                   call.actor());
     if (!code) return error_response(code.error());
     json::object out;
     out["code"] = code->code;
@@ -67,7 +68,8 @@ response enroll(api_call& call) {
     if (const auto wait = limiter.retry_after(key); wait.count() > 0) {
         return too_many_attempts(wait);
     }
-    auto enrolled = call.ctx.db.enroll(code, device_name);
+    // No session: the actor has no username here; the store names the code's user (H1).
+    auto enrolled = call.ctx.db.enroll(code, device_name, call.actor());
     if (!enrolled) {
         if (enrolled.error().code == sync::errc::auth_failed) limiter.record_failure(key);
         return error_response(enrolled.error());
@@ -101,7 +103,7 @@ response revoke_device(api_call& call) {
             "there is no device \"" + device_id.substr(0, 64) + "\" in your part of the tree",
             "device_id");
     }
-    auto revoked = call.ctx.db.revoke_device(device_id);
+    auto revoked = call.ctx.db.revoke_device(device_id, call.actor());
     if (!revoked) return error_response(revoked.error());
     json::object out;
     out["device"] = device_json(*revoked);

@@ -94,7 +94,7 @@ response import_org(api_call& call) {
     auto refused = outside_scope(*snapshot.tree, *merged.tree, parsed.rows, call.user->org_unit);
     if (!refused.empty()) return row_errors(refused);
 
-    auto report = call.ctx.db.import_org(parsed.rows);
+    auto report = call.ctx.db.import_org(parsed.rows, call.actor());
     if (!report) return error_response(report.error());
     if (!report->applied) return row_errors(report->errors);
     json::object out;

@@ -51,6 +51,11 @@ const std::array table = {
           merge_review_item},
     route{post, "/api/v1/review/items/{id}/dismiss", true, permission::review, json,
           dismiss_review_item},
+    route{get, "/api/v1/audit/history", true, permission::read_history, none, audit_history},
+    route{get, "/api/v1/audit/records/{id}/timeline", true, permission::read_history, none,
+          audit_timeline},
+    route{get, "/api/v1/audit/export", true, permission::read_history, none, audit_export},
+    route{get, "/api/v1/audit/head", true, permission::read_history, none, audit_head},
     // The API's description is public, like any API document.
     route{get, "/api/v1/openapi.json", false, any_user, none, openapi},
 };

@@ -94,7 +94,7 @@ response add_user(api_call& call) {
     if (!r) return error_response(bad_role(role));
     u.role = *r;
     if (!call.scope.contains(u.org_unit)) return error_response(no_such_unit(u.org_unit));
-    auto added = call.ctx.db.add_user(u);
+    auto added = call.ctx.db.add_user(u, call.actor());
     if (!added) return error_response(added.error());
     return user_response(http::status::created, *added);
 }
@@ -104,14 +104,14 @@ response disable_user(api_call& call) {
     return change_user(call, body,
                        [&](const std::string& username) -> store::result<store::user_info> {
                            if (username == call.user->username) return not_on_yourself("disable");
-                           return call.ctx.db.set_user_disabled(username, true);
+                           return call.ctx.db.set_user_disabled(username, true, call.actor());
                        });
 }
 
 response enable_user(api_call& call) {
     body_reader body(call.req.body(), {});
     return change_user(call, body, [&](const std::string& username) {
-        return call.ctx.db.set_user_disabled(username, false);
+        return call.ctx.db.set_user_disabled(username, false, call.actor());
     });
 }
 
@@ -121,7 +121,7 @@ response move_user(api_call& call) {
     return change_user(call, body,
                        [&](const std::string& username) -> store::result<store::user_info> {
                            if (!call.scope.contains(org_unit)) return no_such_unit(org_unit);
-                           return call.ctx.db.move_user(username, org_unit);
+                           return call.ctx.db.move_user(username, org_unit, call.actor());
                        });
 }
 
@@ -134,7 +134,7 @@ response set_user_role(api_call& call) {
                            if (!r) return bad_role(role);
                            if (username == call.user->username)
                                return not_on_yourself("change the role of");
-                           return call.ctx.db.set_user_role(username, *r);
+                           return call.ctx.db.set_user_role(username, *r, call.actor());
                        });
 }
 
@@ -143,7 +143,7 @@ response set_user_password(api_call& call) {
     const std::string password = body.string("password");
     return change_user(call, body,
                        [&](const std::string& username) -> store::result<store::user_info> {
-                           auto set = call.ctx.db.set_password(username, password);
+                           auto set = call.ctx.db.set_password(username, password, call.actor());
                            if (!set) return set.error();
                            return call.ctx.db.find_user(username);
                        });

@@ -96,19 +96,6 @@ audit::signing_key load_key(const std::filesystem::path& file) {
     }
 }
 
-// The scope --org names (its subtree), or everything.
-store::scope_filter scope_of(const invocation& in) {
-    const auto code = in.optional("org");
-    if (!code) return store::scope_filter::all();
-    const auto snapshot = in.db().org_tree();
-    if (snapshot.tree->find(*code) == nullptr) {
-        fail(sync::errc::not_found,
-             "no org unit \"" + *code +
-                 "\" in the org tree; `sotay-admin org list` shows the codes");
-    }
-    return store::scope_filter::of(snapshot.tree->subtree(*code));
-}
-
 void read_period(const invocation& in, store::history_query& q) {
     if (const auto from = in.optional("from")) q.from_ms = day_start_ms(*from, "from");
     // --to is inclusive: entries before the end of that day.

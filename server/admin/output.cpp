@@ -104,6 +104,18 @@ std::int64_t day_start_ms(const std::string& text, const char* option) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count();
 }
 
+store::scope_filter scope_of(const invocation& in) {
+    const auto code = in.optional("org");
+    if (!code) return store::scope_filter::all();
+    const auto snapshot = in.db().org_tree();
+    if (snapshot.tree->find(*code) == nullptr) {
+        fail(sync::errc::not_found,
+             "no org unit \"" + *code +
+                 "\" in the org tree; `sotay-admin org list` shows the codes");
+    }
+    return store::scope_filter::of(snapshot.tree->subtree(*code));
+}
+
 json::value parse_or_string(const std::string& text) {
     boost::system::error_code ec;
     auto v = json::parse(text, ec);

@@ -35,6 +35,10 @@ std::string format_time(std::int64_t ms_since_epoch, const char* never = "never"
 // naming --option otherwise.
 std::int64_t day_start_ms(const std::string& text, const char* option);
 
+class invocation;
+// The subtree --org names, or everything without --org; not_found for an unknown code.
+store::scope_filter scope_of(const invocation& in);
+
 // A stored JSON text parsed, so that the output nests it; the text itself if it is not JSON.
 boost::json::value parse_or_string(const std::string& text);
 

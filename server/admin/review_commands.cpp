@@ -38,19 +38,6 @@ std::int64_t item_id(const invocation& in, const char* command) {
     return id;
 }
 
-// The scope --org names (its subtree), or everything.
-store::scope_filter scope_of(const invocation& in) {
-    const auto code = in.optional("org");
-    if (!code) return store::scope_filter::all();
-    const auto snapshot = in.db().org_tree();
-    if (snapshot.tree->find(*code) == nullptr) {
-        fail(sync::errc::not_found,
-             "no org unit \"" + *code +
-                 "\" in the org tree; `sotay-admin org list` shows the codes");
-    }
-    return store::scope_filter::of(snapshot.tree->subtree(*code));
-}
-
 // --NAME's value, which must be one of `allowed`.
 std::optional<std::string> one_of(const invocation& in, const char* name,
                                   std::initializer_list<std::string_view> allowed) {

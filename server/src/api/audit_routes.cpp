@@ -39,18 +39,6 @@ constexpr std::size_t max_filter_length = 64;
 // timeline anyone reads, and bounds the response.
 constexpr std::size_t max_timeline_entries = 100'000;
 
-std::optional<std::string> query_value(const api_call& call, std::string_view name) {
-    const auto it = call.query.find(name);
-    if (it == call.query.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-}
-
-response no_such_unit(const std::string& code) {
-    return error_response(
-        errc::not_found,
-        "there is no org unit \"" + code.substr(0, 64) + "\" in your part of the tree", "org_unit");
-}
-
 // The caller's scope for history: everything when their subtree is the whole tree (so
 // that entries about no record are theirs to read), else their subtree.
 store::scope_filter history_scope(const api_call& call) {
@@ -64,28 +52,7 @@ store::scope_filter history_scope(const api_call& call) {
 // org_unit, from and to (days, to inclusive, as for the review list) into q.
 std::optional<response> read_range(const api_call& call, store::history_query& q) {
     q.scope = history_scope(call);
-    if (const auto unit = query_value(call, "org_unit")) {
-        if (!call.scope.contains(*unit)) return no_such_unit(*unit);
-        q.scope = store::scope_filter::of(call.ctx.db.org_tree().tree->subtree(*unit));
-    }
-    for (const char* name : {"from", "to"}) {
-        const auto text = query_value(call, name);
-        if (!text) continue;
-        const auto ms = parse_day_ms(*text);
-        if (!ms) {
-            return error_response(errc::validation,
-                                  std::string(name) + " must be a date written YYYY-MM-DD", name);
-        }
-        if (std::string_view(name) == "from") {
-            q.from_ms = *ms;
-        } else {
-            q.to_ms = *ms + day_ms;
-        }
-    }
-    if (q.from_ms && q.to_ms && *q.from_ms >= *q.to_ms) {
-        return error_response(errc::validation, "to must be the same day as from or later", "to");
-    }
-    return std::nullopt;
+    return read_unit_and_days(call, q.scope, q.from_ms, q.to_ms);
 }
 
 std::optional<response> read_filters(const api_call& call, store::history_query& q) {

@@ -44,4 +44,44 @@ std::optional<std::int64_t> parse_day_ms(std::string_view text) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count();
 }
 
+std::optional<std::string> query_value(const api_call& call, std::string_view name) {
+    const auto it = call.query.find(name);
+    if (it == call.query.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+}
+
+response no_such_unit(const std::string& code) {
+    return error_response(
+        sync::errc::not_found,
+        "there is no org unit \"" + code.substr(0, 64) + "\" in your part of the tree", "org_unit");
+}
+
+std::optional<response> read_unit_and_days(const api_call& call, store::scope_filter& scope,
+                                           std::optional<std::int64_t>& from_ms,
+                                           std::optional<std::int64_t>& to_ms) {
+    if (const auto unit = query_value(call, "org_unit")) {
+        if (!call.scope.contains(*unit)) return no_such_unit(*unit);
+        scope = store::scope_filter::of(call.ctx.db.org_tree().tree->subtree(*unit));
+    }
+    for (const char* name : {"from", "to"}) {
+        const auto text = query_value(call, name);
+        if (!text) continue;
+        const auto ms = parse_day_ms(*text);
+        if (!ms) {
+            return error_response(sync::errc::validation,
+                                  std::string(name) + " must be a date written YYYY-MM-DD", name);
+        }
+        if (std::string_view(name) == "from") {
+            from_ms = *ms;
+        } else {
+            to_ms = *ms + day_ms;
+        }
+    }
+    if (from_ms && to_ms && *from_ms >= *to_ms) {
+        return error_response(sync::errc::validation, "to must be the same day as from or later",
+                              "to");
+    }
+    return std::nullopt;
+}
+
 }  // namespace sotay::server::api

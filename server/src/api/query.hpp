@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace sotay::server::api {
@@ -26,5 +27,20 @@ response bad_limit();
 std::optional<std::int64_t> parse_day_ms(std::string_view text);
 
 inline constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
+
+// A query parameter; absent and empty (a form's blank input) both read as "no filter".
+std::optional<std::string> query_value(const api_call& call, std::string_view name);
+
+// not_found for an org unit outside the caller's subtree: answered as missing.
+response no_such_unit(const std::string& code);
+
+// The filters the review list and the history share, read into the caller's store query:
+//   org_unit  narrows `scope` to that unit's subtree, which must lie in the caller's;
+//   from, to  days of the server's calendar (UTC), to inclusive: the store's bound is not,
+//             so [from 00:00, the day after to 00:00).
+// The answer to give when one is wrong, else nullopt.
+std::optional<response> read_unit_and_days(const api_call& call, store::scope_filter& scope,
+                                           std::optional<std::int64_t>& from_ms,
+                                           std::optional<std::int64_t>& to_ms);
 
 }  // namespace sotay::server::api

@@ -48,19 +48,6 @@ bool one_of(const std::array<std::string_view, N>& names, std::string_view s) {
     return std::find(names.begin(), names.end(), s) != names.end();
 }
 
-// A query parameter; absent and empty (a form's blank input) both read as "no filter".
-std::optional<std::string> query_value(const api_call& call, std::string_view name) {
-    const auto it = call.query.find(name);
-    if (it == call.query.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-}
-
-response no_such_unit(const std::string& code) {
-    return error_response(
-        errc::not_found,
-        "there is no org unit \"" + code.substr(0, 64) + "\" in your part of the tree", "org_unit");
-}
-
 response no_such_item(const std::string& id) {
     return error_response(
         errc::not_found,
@@ -91,32 +78,7 @@ std::optional<response> read_filters(const api_call& call, store::review_query& 
     q.record = query_value(call, "record");
     if (q.record && q.record->size() > max_filter_length) return too_long("record");
 
-    // org_unit narrows the caller's scope to a subtree inside it (H2: a unit outside it
-    // is answered as missing).
-    if (const auto unit = query_value(call, "org_unit")) {
-        if (!call.scope.contains(*unit)) return no_such_unit(*unit);
-        q.scope = store::scope_filter::of(call.ctx.db.org_tree().tree->subtree(*unit));
-    }
-
-    // from and to are days of the server's calendar (UTC); to is inclusive, the store's
-    // bound is not: [from 00:00, the day after to 00:00).
-    for (const char* name : {"from", "to"}) {
-        const auto text = query_value(call, name);
-        if (!text) continue;
-        const auto ms = parse_day_ms(*text);
-        if (!ms) {
-            return error_response(errc::validation,
-                                  std::string(name) + " must be a date written YYYY-MM-DD", name);
-        }
-        if (std::string_view(name) == "from") {
-            q.from_ms = *ms;
-        } else {
-            q.to_ms = *ms + day_ms;
-        }
-    }
-    if (q.from_ms && q.to_ms && *q.from_ms >= *q.to_ms) {
-        return error_response(errc::validation, "to must be the same day as from or later", "to");
-    }
+    if (auto bad = read_unit_and_days(call, q.scope, q.from_ms, q.to_ms)) return std::move(*bad);
 
     if (const auto after = query_value(call, "after")) {
         const auto n = parse_count(*after);

@@ -98,11 +98,7 @@ response audit_history(api_call& call) {
     if (!page) return error_response(page.error());
     json::array entries;
     for (const auto& r : page->rows) entries.emplace_back(audit_format::entry_json(r));
-    json::object out;
-    out["entries"] = std::move(entries);
-    out["next"] = page->next;
-    out["more"] = page->more;
-    return make_json(http::status::ok, out);
+    return page_response("entries", std::move(entries), page->next, page->more);
 }
 
 response audit_timeline(api_call& call) {

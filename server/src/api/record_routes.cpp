@@ -50,11 +50,8 @@ response records(api_call& call) {
     if (!page) return error_response(page.error());
     json::array list;
     for (const auto& r : page->records) list.emplace_back(record_json(r));
-    json::object out;
-    out["records"] = std::move(list);
-    out["next"] = std::to_string(page->next);
-    out["more"] = page->more;
-    return make_json(http::status::ok, out);
+    return page_response("records", std::move(list), json::string(std::to_string(page->next)),
+                         page->more);
 }
 
 }  // namespace sotay::server::api

@@ -85,4 +85,13 @@ response too_many_attempts(std::chrono::seconds wait) {
     return res;
 }
 
+response page_response(std::string_view key, boost::json::array rows, boost::json::value next,
+                       bool more) {
+    boost::json::object out;
+    out[key] = std::move(rows);
+    out["next"] = std::move(next);
+    out["more"] = more;
+    return make_json(http::status::ok, out);
+}
+
 }  // namespace sotay::server::api

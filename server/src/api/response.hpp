@@ -8,11 +8,13 @@
 
 #include <sotay/sync/error.hpp>
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace sotay::server::api {
 
@@ -21,6 +23,10 @@ http::status status_of(sync::errc code);
 
 response make_json(http::status status, const boost::json::value& body);
 response no_content();
+// 200 with one page of a list: {"<key>": rows, "next": next, "more": more}, the shape of
+// every paged answer (docs/api.md).
+response page_response(std::string_view key, boost::json::array rows, boost::json::value next,
+                       bool more);
 
 // {"code","message","field"?} with the status of its code.
 response error_response(const sync::error_info& e);

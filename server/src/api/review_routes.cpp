@@ -150,11 +150,7 @@ response list_review_items(api_call& call) {
     if (!page) return error_response(page.error());
     json::array items;
     for (const auto& item : page->items) items.emplace_back(sync::review_item_to_json(item));
-    json::object out;
-    out["items"] = std::move(items);
-    out["next"] = page->next;
-    out["more"] = page->more;
-    return make_json(http::status::ok, out);
+    return page_response("items", std::move(items), page->next, page->more);
 }
 
 response show_review_item(api_call& call) {

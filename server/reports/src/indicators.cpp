@@ -235,6 +235,11 @@ definitions parse_definitions(std::string_view json_text, std::string_view sourc
         version->get_int64() > 1'000'000)
         file.fail("version must be a positive integer");
     d.version = static_cast<int>(version->get_int64());
+    d.content_hash = 14695981039346656037ULL;
+    for (const unsigned char c : json::serialize(doc)) {
+        d.content_hash ^= c;
+        d.content_hash *= 1099511628211ULL;
+    }
     const auto& measures = as_object(root.if_contains("measures"), file, "measures");
     for (const auto& kv : measures) {  // in file order
         if (d.find_measure(kv.key()) != definitions::npos)

@@ -8,8 +8,8 @@
 //       unit, so a record moved between units counts where it is now); the evaluator also
 //       skips, defensively, any record marked deleted or carrying `_merged_into`.
 //   E2. A record counts for a measure iff its type is the measure's, every filter holds,
-//       and it falls in the period (period_kind). A missing or null period field never
-//       falls in a period.
+//       and it falls in the period (period_kind). A period field that is missing, null or
+//       (date periods) not a valid date never falls in a period.
 //   E3. count adds 1; sum adds the field's integer value (unset or null adds nothing);
 //       count_distinct collects the field's value as a key (unset or null: not counted).
 //       Keys are kept so that a roll-up can take the union (a member counted in two

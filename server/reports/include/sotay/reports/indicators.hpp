@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <sotay/schema/schema.hpp>
 #include <sotay/sync/value.hpp>
 #include <stdexcept>
@@ -73,6 +74,9 @@ struct indicator_def {
 
 struct definitions {
     int version = 0;
+    // FNV-1a 64 of the document as parsed and re-serialised (so whitespace does not
+    // matter): what facts.hpp's fingerprint() is made of.
+    std::uint64_t content_hash = 0;
     std::vector<measure_def> measures;  // in file order; values are indexed the same way
     std::vector<indicator_def> indicators;
 

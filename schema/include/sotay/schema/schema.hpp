@@ -74,6 +74,11 @@ schema parse_schema(std::string_view json_text, std::string_view source);
 // Reads and parses a file. Throws load_error (also when the file cannot be read).
 schema load_schema_file(const std::string& path);
 
+// A data file installed next to the running program (the build copies default.json and
+// indicators.json beside the executables): <directory of the executable>/<name>, found
+// through /proc/self/exe, else through argv0 made absolute. The file need not exist.
+std::string file_next_to_program(std::string_view name, const char* argv0);
+
 // One broken rule. `code` is one of: unknown_type, unknown_field, wrong_type,
 // out_of_range, bad_enum, too_long, pattern, required, bad_date, bad_reference,
 // bad_utf8, bad_org_unit.

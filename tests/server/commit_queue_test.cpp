@@ -170,6 +170,16 @@ public:
                                   const boost::json::object&) override {
         return refuse();
     }
+    st::result<st::refresh_report> refresh_report_facts(
+        const reports::definitions&,
+        const std::function<void(std::uint64_t, std::uint64_t)>&) override {
+        return refuse();
+    }
+    st::result<st::report_data> report_values(const reports::definitions&, const reports::period&,
+                                              const st::scope_filter&) override {
+        return refuse();
+    }
+    std::vector<reports::device_sync> device_syncs(const st::scope_filter&) override { return {}; }
 
 private:
     static sync::error_info refuse() {

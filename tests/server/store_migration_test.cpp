@@ -5,7 +5,8 @@
 // file is built here from the version-1 DDL exactly as released (git show
 // b915b97:server/store/src/sqlite_schema.hpp), with rows made the way the version-1 store
 // made them; the format-2 file is that file taken through the version-2 steps as
-// released (git show 1438186:server/store/src/sqlite_schema.hpp).
+// released (git show 1438186:server/store/src/sqlite_schema.hpp). Format 4 -> 5: the
+// reports' facts table appears empty and the first report builds it.
 #include "fixture.hpp"
 
 #include <sotay/sync/ids.hpp>
@@ -318,22 +319,24 @@ void make_v2_file(const std::string& path) {
 
 BOOST_AUTO_TEST_SUITE(store_migration)
 
-BOOST_AUTO_TEST_CASE(a_format_1_file_opens_as_format_4_and_keeps_its_data) {
+BOOST_AUTO_TEST_CASE(a_format_1_file_opens_as_format_5_and_keeps_its_data) {
     test::store_env env;
     make_v1_file(env.dir.path());
     auto s = env.open(false);
     {
         raw_db raw(env.dir.path());
-        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "4");
+        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "5");
         BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = 'conflicts'") == "0");
         for (const char* table : {"org_units", "org_versions", "users", "enrollment_codes",
-                                  "web_sessions", "record_moves", "review_items"}) {
+                                  "web_sessions", "record_moves", "review_items", "history",
+                                  "report_facts", "report_facts_stage"}) {
             BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                                "name = ?",
                                {{table, false}}) == "1",
                        table);
         }
-        for (const char* index : {"records_by_seq_org", "records_by_key", "review_by_seq"})
+        for (const char* index : {"records_by_seq_org", "records_by_key", "review_by_seq",
+                                  "report_facts_by_record"})
             BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = ?",
                                {{index, false}}) == "1",
                        index);
@@ -421,7 +424,7 @@ BOOST_AUTO_TEST_CASE(a_file_of_a_newer_format_is_refused_with_the_reason) {
     { auto s = env.open(false); }
     {
         raw_db raw(env.dir.path());
-        raw.exec("UPDATE meta SET value = '5' WHERE key = 'store_format'");
+        raw.exec("UPDATE meta SET value = '6' WHERE key = 'store_format'");
     }
     std::string message;
     try {
@@ -429,7 +432,7 @@ BOOST_AUTO_TEST_CASE(a_file_of_a_newer_format_is_refused_with_the_reason) {
     } catch (const std::exception& e) {
         message = e.what();
     }
-    BOOST_TEST(message.find("store format 5 is newer") != std::string::npos, message);
+    BOOST_TEST(message.find("store format 6 is newer") != std::string::npos, message);
 }
 
 BOOST_AUTO_TEST_CASE(a_format_2_file_keeps_its_conflicts_as_open_review_items) {
@@ -438,7 +441,7 @@ BOOST_AUTO_TEST_CASE(a_format_2_file_keeps_its_conflicts_as_open_review_items) {
     auto s = env.open(false);
     {
         raw_db raw(env.dir.path());
-        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "4");
+        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "5");
         BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = 'conflicts'") == "0");
         // Keys from the stored schema (record 1 has no petitioner id: incomplete), and each
         // record's creating change.
@@ -508,6 +511,46 @@ BOOST_AUTO_TEST_CASE(a_migrated_file_finds_duplicates_of_its_old_records) {
     BOOST_TEST(item.sides[0].device_id == v1_device);  // the old record's creating change
     BOOST_TEST(item.sides[0].seq == 2u);
     BOOST_TEST(item.sides[0].received_ms == 1'700'000'000'100);
+}
+
+// Format 4 -> 5: a file from before the reports (this one without the facts table and its
+// meta values, as format 4 was) gets the table, and its first report builds it (F2).
+BOOST_AUTO_TEST_CASE(a_format_4_file_gets_its_report_facts_built_by_the_first_report) {
+    test::store_env env;
+    env.schema = default_schema();
+    {
+        auto s = env.open(true);
+        const auto dev = test::add_device(*s, test::officer);
+        auto c = test::change_in(1, 1, "LS.TP.P1",
+                                 {{"received_on", sync::value{"2022-03-04"}},
+                                  {"kind", sync::value{"complaint"}},
+                                  {"status", sync::value{"received"}}});
+        BOOST_TEST((test::push(*s, dev, {c}).results.at(0).status == sync::change_status::applied));
+    }
+    {
+        raw_db raw(env.dir.path());
+        raw.exec(
+            "DROP TABLE report_facts; DROP TABLE report_facts_stage; "
+            "DELETE FROM meta WHERE key LIKE 'report_facts.%'; "
+            "UPDATE meta SET value = '4' WHERE key = 'store_format'");
+    }
+    auto s = env.open(false);
+    {
+        raw_db raw(env.dir.path());
+        BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'store_format'") == "5");
+        BOOST_TEST(raw.one("SELECT count(*) FROM report_facts") == "0");
+        BOOST_TEST(raw.one("SELECT count(*) FROM sqlite_master WHERE name = "
+                           "'report_facts_stage'") == "1");
+    }
+    const auto defs = reports::load_definitions_file(
+        std::string(SOTAY_SOURCE_DIR) + "/schema/indicators.json", *default_schema());
+    const auto v = s->report_values(defs, *reports::year_period(2022), store::scope_filter::all());
+    BOOST_REQUIRE(v.has_value());
+    BOOST_TEST(v->as_of == 1u);
+    BOOST_TEST(v->values.at("LS.TP.P1").at(defs.find_measure("petitions_received")).value == 1);
+    raw_db raw(env.dir.path());
+    BOOST_TEST(raw.one("SELECT count(*) FROM report_facts") == "1");
+    BOOST_TEST(raw.one("SELECT value FROM meta WHERE key = 'report_facts.mark'") == "1");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

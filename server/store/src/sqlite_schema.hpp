@@ -1,4 +1,4 @@
-// The SQLite layout of the central store, format version 4.
+// The SQLite layout of the central store, format version 5.
 //
 // Keys: the big tables are WITHOUT ROWID and keyed by values that grow with time
 // (UUIDv7 record ids; (device, seq) in the log) so that inserts append to the B-tree
@@ -18,13 +18,16 @@
 //   4  issue 7: the history (store.hpp H1-H4), a hash chain of every change received,
 //      decision and administrative action. An older file gets one entry per change it
 //      logged, marked "backfilled" (sqlite_history.cpp).
+//   5  issue 8: the reports' facts (store.hpp F1-F3), a table derived from records that
+//      a report aggregates with range scans (sqlite_reports.cpp). It starts empty; the
+//      first report builds it.
 #pragma once
 
 #include <array>
 
 namespace sotay::store::detail {
 
-inline constexpr int store_format_version = 4;
+inline constexpr int store_format_version = 5;
 
 inline constexpr const char* schema_v1 = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (
@@ -255,6 +258,48 @@ inline constexpr std::array<const char*, 5> migrate_v3_to_v4 = {
     "CREATE INDEX history_by_user ON history(username)",
     "CREATE INDEX history_by_device ON history(device_id)",
     "CREATE INDEX history_by_time ON history(at_ms)",
+};
+
+// Version 4 -> 5, run once inside the migration transaction. Unlike the earlier steps
+// these say IF NOT EXISTS: nothing in the table is data (F3), so a file that has it
+// already, whatever its format number says, keeps it, and the refresh puts it right.
+inline constexpr std::array<const char*, 3> migrate_v4_to_v5 = {
+    // One row per live record and measure it counts for, whatever the period: what
+    // reports::facts_of gives for the record's current state, under its current org unit
+    // (sqlite_reports.cpp keeps it so; the meta values 'report_facts.*' say how far).
+    // Keyed so that a report's query, one per measure (measure = ?, org_unit in the
+    // scope, at in the period's window), is a range scan that meets the groups in
+    // org_unit order: on 1M records (2M facts) the 21 shipped measures take ~0.25 s this
+    // way, against 2.4 s for four of them from the records' JSON, and 1.2 s keyed
+    // (measure, at, ...), whose groups need a sort. Integers and TEXT only, as
+    // PostgreSQL will keep it.
+    R"SQL(CREATE TABLE IF NOT EXISTS report_facts (
+  measure  INTEGER NOT NULL,  -- index into the definitions' measures (see .fingerprint)
+  org_unit TEXT NOT NULL,     -- the record's current org unit
+  at       INTEGER NOT NULL,  -- reports::fact::at: 0, YYYYMMDD or a year
+  record   BLOB NOT NULL,     -- records.id
+  value    INTEGER NOT NULL,  -- reports::fact::value: 1, or the summed field's value
+  dkey     TEXT,              -- reports::fact::key for count_distinct, else NULL
+  PRIMARY KEY (measure, org_unit, at, record)
+) WITHOUT ROWID)SQL",
+    // A changed record's old facts, found to be replaced. A rebuild drops it and makes
+    // it again at its end.
+    "CREATE INDEX IF NOT EXISTS report_facts_by_record ON report_facts(record)",
+    // Where a rebuild puts the facts first, in the order it computes them, to copy them
+    // into report_facts in its key order afterwards (sqlite_reports.cpp T2): inserted
+    // chunk by chunk at random places of the key, a 1M-record rebuild wrote 9.4 GB of
+    // pages for ~100 MB of facts. n: measure << 40 plus a count, so that a chunk appends
+    // at one place per measure and a measure's rows are one range. Empty between
+    // rebuilds.
+    R"SQL(CREATE TABLE IF NOT EXISTS report_facts_stage (
+  n        INTEGER PRIMARY KEY,
+  measure  INTEGER NOT NULL,
+  org_unit TEXT NOT NULL,
+  at       INTEGER NOT NULL,
+  record   BLOB NOT NULL,
+  value    INTEGER NOT NULL,
+  dkey     TEXT
+))SQL",
 };
 
 }  // namespace sotay::store::detail

@@ -281,6 +281,10 @@ void sqlite_store::migrate() {
         backfill_history();  // a new file has no changes: nothing to copy
         if (existing) spdlog::info("{}: store format 3 -> 4 (history)", path_);
     }
+    if (found < 5) {
+        for (const char* step : detail::migrate_v4_to_v5) writer_.exec(step);
+        if (existing) spdlog::info("{}: store format 4 -> 5 (report facts)", path_);
+    }
     writer_.exec("UPDATE meta SET value = '" + std::to_string(detail::store_format_version) +
                  "' WHERE key = 'store_format'");
     tx.commit();

@@ -11,6 +11,8 @@
 //   sqlite_org.cpp      the org tree: import, versions, the cached snapshot
 //   sqlite_history.cpp  the history (H1-H4): appending to the chain, queries, verify,
 //                       the format 3 -> 4 backfill
+//   sqlite_reports.cpp  the reports' facts table (F1-F3): refresh, aggregation, the
+//                       devices' freshness
 //
 // Connections: one writer connection, used under write_mutex_ by write() and the
 // administrative writes; a small pool of reader connections for everything else. WAL
@@ -251,6 +253,14 @@ class sqlite_store final : public store {
     result<void> record_event(const std::string& kind, const actor& by,
                               const boost::json::object& detail) override;
 
+    // Reports (sqlite_reports.cpp)
+    result<refresh_report> refresh_report_facts(
+        const reports::definitions& defs,
+        const std::function<void(std::uint64_t, std::uint64_t)>& progress) override;
+    result<report_data> report_values(const reports::definitions& defs, const reports::period& p,
+                                      const scope_filter& scope) override;
+    std::vector<reports::device_sync> device_syncs(const scope_filter& scope) override;
+
   private:
     // Connections (sqlite_store.cpp) ---------------------------------------------------
     // A reader connection on loan; returned to the pool when the handle dies.
@@ -403,6 +413,10 @@ class sqlite_store final : public store {
     bool history_known_ = false;
     std::uint64_t history_seq_ = 0;
     audit::digest history_hash_{};
+
+    // One refresher of the report facts at a time (F2); taken before write_mutex_, which
+    // each of its chunks takes in turn.
+    std::mutex refresh_mutex_;
 
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<SQLite::Database>> readers_;

@@ -42,6 +42,9 @@
 #include <sotay/audit/chain.hpp>
 #include <sotay/audit/entry.hpp>
 #include <sotay/audit/signing.hpp>
+#include <sotay/reports/evaluate.hpp>
+#include <sotay/reports/indicators.hpp>
+#include <sotay/reports/rollup.hpp>
 #include <sotay/sync/error.hpp>
 #include <sotay/sync/messages.hpp>
 
@@ -407,6 +410,32 @@ struct verify_report {
     audit::digest head_hash{};
 };
 
+// Reports (issue 8; docs/reports.md, "How the store computes figures") -----------------
+//   F1. report_values(defs, p, scope) equals reports::evaluate(defs, p, R), R being every
+//       live record (not deleted, not merged away) whose current org unit is in scope, as
+//       of server_seq `as_of`.
+//   F2. It reads a derived table of facts (reports/facts.hpp): the facts of every record
+//       changed after the table's mark are replaced before answering, so the answer is
+//       never staler than the call; a table built under another fingerprint
+//       (reports::fingerprint: other definitions, or another facts rule) is rebuilt whole.
+//       Refreshing commits in chunks of at most refresh_chunk records, each a short
+//       transaction serialised with write(), so pushes never wait for a whole rebuild.
+//   F3. The facts table is derived only: deleting its rows and its mark loses nothing (the
+//       next refresh rebuilds it), and it never enters the history.
+struct report_data {
+    reports::unit_values values;
+    std::uint64_t as_of = 0;  // the server_seq the figures include every change up to
+};
+
+struct refresh_report {
+    std::uint64_t records = 0;  // records whose facts were (re)computed
+    std::uint64_t facts = 0;    // facts written
+    bool rebuilt = false;       // the whole table was rebuilt (new fingerprint)
+    std::uint64_t as_of = 0;    // the table's mark afterwards
+};
+
+inline constexpr std::size_t refresh_chunk = 5000;
+
 class store {
 public:
     virtual ~store() = default;
@@ -549,6 +578,24 @@ public:
     // An event only the caller sees, appended as its own entry (H1): kind, who, detail.
     virtual result<void> record_event(const std::string& kind, const actor& by,
                                       const boost::json::object& detail) = 0;
+
+    // Reports (F1-F3) -------------------------------------------------------------------
+    // Brings the facts table up to date with every record changed since its mark (F2).
+    // May be called from any thread. `progress(records done, records to do)` is called
+    // after each chunk when set. Errors: internal (storage), with the reason.
+    virtual result<refresh_report> refresh_report_facts(
+        const reports::definitions& defs,
+        const std::function<void(std::uint64_t, std::uint64_t)>& progress = {}) = 0;
+    // Refreshes (F2), then aggregates the facts in the period's windows per org unit and
+    // measure, for the org units in scope (F1). Errors: internal (storage; a sum that
+    // leaves the 64-bit range).
+    virtual result<report_data> report_values(const reports::definitions& defs,
+                                              const reports::period& p,
+                                              const scope_filter& scope) = 0;
+    // Every device that syncs records for a user whose org unit is in scope (not revoked,
+    // not a review-decision device), with its user's org unit and its last sync (the last
+    // hello; nullopt when it never synced): the inputs of reports::freshness_of.
+    virtual std::vector<reports::device_sync> device_syncs(const scope_filter& scope) = 0;
 };
 
 }  // namespace sotay::store

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sotay/audit/signing.hpp>
+#include <sotay/reports/indicators.hpp>
 #include <sotay/schema/schema.hpp>
 
 #include <algorithm>
@@ -116,6 +117,11 @@ struct server_config {
     // main.cpp loads it from --audit-key. Null only in tests that start a server without
     // one; the head endpoint then answers internal.
     std::shared_ptr<const audit::signing_key> audit_key;
+
+    // The indicator definitions of the reports (GET /api/v1/reports, docs/reports.md):
+    // main.cpp loads them from --indicators, checked against `schema`. Null only in tests
+    // that start a server without them; the report endpoints then answer internal.
+    std::shared_ptr<const reports::definitions> indicators;
 };
 
 }  // namespace sotay::server

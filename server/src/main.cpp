@@ -3,7 +3,7 @@
 //   sotay-server --db PATH --listen HOST:PORT [--threads N] [--log-level info]
 //                [--max-message-bytes N] [--schema PATH] [--allow-incompatible-schema]
 //                [--tls-cert PEM --tls-key PEM] [--allow-origin ORIGIN]...
-//                [--audit-key PATH]
+//                [--audit-key PATH] [--indicators PATH]
 //
 // TLS: with --tls-cert and --tls-key (both or neither) every connection is TLS, serving
 // https:// and wss://; without them plain HTTP and ws://, with a warning unless the
@@ -21,6 +21,11 @@
 // or that is incompatible with the one the database was last served with (unless
 // --allow-incompatible-schema), stops the server with exit status 1 and the reason.
 //
+// The indicator definitions of the reports (docs/reports.md): --indicators PATH, else
+// $SOTAY_INDICATORS, else indicators.json next to the executable (copied there by the
+// build like default.json). A file that does not load or does not fit the schema stops
+// the server with exit status 1 and the reason, like a bad schema.
+//
 // Prints one line "listening on HOST:PORT" (the real port; --listen with port 0 picks a
 // free one) to stdout once it accepts connections; logs go to stderr.
 // Exit status: 0 after a graceful shutdown (SIGTERM/SIGINT), 1 if the store cannot be
@@ -31,6 +36,7 @@
 #include "server.hpp"
 
 #include <sotay/audit/signing.hpp>
+#include <sotay/reports/indicators.hpp>
 #include <sotay/schema/schema.hpp>
 #include <sotay/store/sqlite_store.hpp>
 
@@ -42,11 +48,11 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
 #include <exception>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace po = boost::program_options;
@@ -92,12 +98,13 @@ std::optional<spdlog::level::level_enum> parse_level(const std::string& name) {
     return std::nullopt;
 }
 
-// Where the default schema is: next to this executable (Linux: /proc/self/exe).
-std::string default_schema_path(const char* argv0) {
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) exe = std::filesystem::absolute(argv0, ec);
-    return (exe.parent_path() / "default.json").string();
+// A path from its flag, else from the environment variable, else the file installed
+// next to this executable.
+std::string path_or_default(const std::string& flag, const char* env_name,
+                            std::string_view installed, const char* argv0) {
+    if (!flag.empty()) return flag;
+    const char* env = std::getenv(env_name);
+    return env != nullptr && *env != '\0' ? env : schema::file_next_to_program(installed, argv0);
 }
 
 int usage_error(const std::string& message, const po::options_description& options) {
@@ -118,6 +125,7 @@ int main(int argc, char** argv) {
     std::string schema_path;
     std::vector<std::string> origins;
     std::string audit_key_path;
+    std::string indicators_path;
 
     bool allow_incompatible = false;
     po::options_description options("Options");
@@ -142,7 +150,10 @@ int main(int argc, char** argv) {
          "call /api and /sync from; repeatable")
         ("audit-key", po::value(&audit_key_path),
          "the key file that signs history heads (default: the --db path + .audit-key; "
-         "created with mode 0600 if missing)");
+         "created with mode 0600 if missing)")
+        ("indicators", po::value(&indicators_path),
+         "indicator definitions of the reports (default: $SOTAY_INDICATORS, else "
+         "indicators.json next to the program)");
 
     try {
         po::variables_map vm;
@@ -187,10 +198,7 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(logger);
     spdlog::set_level(*level);
 
-    if (schema_path.empty()) {
-        const char* env = std::getenv("SOTAY_SCHEMA");
-        schema_path = env != nullptr && *env != '\0' ? env : default_schema_path(argv[0]);
-    }
+    schema_path = path_or_default(schema_path, "SOTAY_SCHEMA", "default.json", argv[0]);
     try {
         config.schema =
             std::make_shared<const schema::schema>(schema::load_schema_file(schema_path));
@@ -220,13 +228,28 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // Checked against the schema at start-up: a definition naming a field the schema lacks
+    // would otherwise only show when someone asks for a report. After the store, so that a
+    // schema the database cannot take is reported as that, not as the definitions'
+    // missing types.
+    indicators_path =
+        path_or_default(indicators_path, "SOTAY_INDICATORS", "indicators.json", argv[0]);
+    try {
+        config.indicators = std::make_shared<const reports::definitions>(
+            reports::load_definitions_file(indicators_path, *config.schema));
+    } catch (const reports::load_error& e) {
+        std::cerr << "sotay-server: bad indicator definitions: " << e.what() << "\n";
+        return 1;
+    }
+
     try {
         server::server srv(config, std::move(db), *endpoint);
         // The one line on stdout: scripts and tests wait for it to learn the port.
         std::cout << "listening on " << endpoint_text(srv.local_endpoint()) << std::endl;
-        spdlog::info("serving {} with {} threads over {}, schema {} version {}", db_path,
-                     config.threads, config.tls() ? "TLS (https://, wss://)" : "plain HTTP",
-                     schema_path, config.schema->version);
+        spdlog::info(
+            "serving {} with {} threads over {}, schema {} version {}, indicators {} version {}",
+            db_path, config.threads, config.tls() ? "TLS (https://, wss://)" : "plain HTTP",
+            schema_path, config.schema->version, indicators_path, config.indicators->version);
         return srv.run();
     } catch (const std::exception& e) {
         std::cerr << "sotay-server: " << e.what() << "\n";

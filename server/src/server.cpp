@@ -27,6 +27,7 @@ api_settings api_settings_of(const server_config& config) {
     s.allowed_origins = config.allowed_origins;
     s.openapi_json = config.openapi_json;
     s.audit_key = config.audit_key;
+    s.indicators = config.indicators;
     return s;
 }
 

@@ -64,8 +64,18 @@ std::shared_ptr<const schema::schema> default_schema() {
     return loaded;
 }
 
+std::shared_ptr<const reports::definitions> default_indicators() {
+    static const auto loaded = [] {
+        const auto exe = std::filesystem::read_symlink("/proc/self/exe");
+        return std::make_shared<const reports::definitions>(reports::load_definitions_file(
+            (exe.parent_path() / "indicators.json").string(), *default_schema()));
+    }();
+    return loaded;
+}
+
 api_fixture::api_fixture(std::shared_ptr<const schema::schema> schema)
     : dir(make_dir()), db(open_store(dir, now_ms, std::move(schema))) {
+    settings.indicators = default_indicators();
     auto report = db->import_org(tree_rows());
     BOOST_REQUIRE(report.has_value());
     BOOST_REQUIRE(report->applied);

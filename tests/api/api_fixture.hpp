@@ -14,6 +14,7 @@
 
 #include <sotay/access/rate_limit.hpp>
 #include <sotay/access/roles.hpp>
+#include <sotay/reports/indicators.hpp>
 #include <sotay/schema/schema.hpp>
 #include <sotay/store/sqlite_store.hpp>
 #include <sotay/sync/messages.hpp>
@@ -41,6 +42,9 @@ inline constexpr const char* good_password = "mật khẩu đủ dài";
 // schema/default.json as the build copies it next to the test binary: tests whose store
 // must know the record types' natural keys (duplicates) open it with this.
 std::shared_ptr<const schema::schema> default_schema();
+// schema/indicators.json as the build copies it next to the test binary, checked against
+// default_schema(): every fixture's settings carry it (the report endpoints).
+std::shared_ptr<const reports::definitions> default_indicators();
 
 // A review item made for a test, with the record it is about (store.hpp R1, R2).
 struct made_item {

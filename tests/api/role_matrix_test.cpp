@@ -78,6 +78,9 @@ std::vector<endpoint> endpoints() {
         {get, "/api/v1/audit/export", "/api/v1/audit/export?format=csv", "",
          permission::read_history},
         {get, "/api/v1/audit/head", "/api/v1/audit/head", "", permission::read_history},
+        {get, "/api/v1/reports/indicators", "/api/v1/reports/indicators", "",
+         permission::view_reports},
+        {get, "/api/v1/reports", "/api/v1/reports?year=2022", "", permission::view_reports},
         {get, "/api/v1/openapi.json", "/api/v1/openapi.json", "", std::nullopt, false},
         // Last: it ends the session the others use.
         {post, "/api/v1/logout", "/api/v1/logout", "", std::nullopt},

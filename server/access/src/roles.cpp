@@ -12,11 +12,12 @@ constexpr std::array<std::string_view, role_count> role_names = {"officer", "rev
 constexpr std::array<std::string_view, permission_count> permission_names = {
     "read_records",   "write_records", "view_org",        "manage_org", "manage_users",
     "manage_devices", "view_devices",  "view_quarantine", "review",     "read_history",
+    "view_reports",
 };
 
 // One row per permission (enum order), one column per role: officer, reviewer, admin,
-// auditor. Admins manage but never read records; auditors read everything and write
-// nothing, so no single role can both change records and hide it.
+// auditor. Admins manage but never read records, nor the figures made of them; auditors
+// read everything and write nothing, so no single role can both change records and hide it.
 constexpr bool Y = true;
 constexpr bool N = false;
 constexpr std::array<std::array<bool, role_count>, permission_count> table = {{
@@ -31,6 +32,7 @@ constexpr std::array<std::array<bool, role_count>, permission_count> table = {{
     {N, Y, Y, Y},  // view_quarantine
     {N, Y, N, N},  // review
     {N, N, Y, Y},  // read_history
+    {Y, Y, N, Y},  // view_reports
 }};
 
 template <typename E>

@@ -1,6 +1,6 @@
 // The HTTP JSON API under /api/v1 (docs/api.md, docs/openapi.json): login, the org tree,
-// users, enrollment, devices, quarantine, scoped record reads, the review queue and the
-// audit history.
+// users, enrollment, devices, quarantine, scoped record reads, the review queue, the
+// audit history and the reports.
 //
 // A pure request -> response function over the store: no sockets, so tests call it
 // directly (tests/api). http_session hands it every request whose target starts with
@@ -29,6 +29,7 @@
 
 #include <sotay/access/rate_limit.hpp>
 #include <sotay/audit/signing.hpp>
+#include <sotay/reports/indicators.hpp>
 #include <sotay/store/store.hpp>
 
 #include <chrono>
@@ -49,6 +50,10 @@ struct api_settings {
     std::string openapi_json;
     // Signs GET /api/v1/audit/head; null answers that endpoint internal (tests without it).
     std::shared_ptr<const audit::signing_key> audit_key;
+    // The indicator definitions the reports count by (schema/indicators.json, checked
+    // against the record schema); null answers the report endpoints internal (tests
+    // without them).
+    std::shared_ptr<const reports::definitions> indicators;
 };
 
 // What the API needs beyond the request; owned by the server, shared by all sessions.

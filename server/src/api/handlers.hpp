@@ -1,6 +1,6 @@
 // The handlers of the route table (router.cpp), one file per resource group:
 // auth_routes.cpp, org_routes.cpp, user_routes.cpp, device_routes.cpp, record_routes.cpp,
-// review_routes.cpp, audit_routes.cpp, openapi.cpp.
+// review_routes.cpp, audit_routes.cpp, report_routes.cpp, openapi.cpp.
 // Each runs after the router's checks (router.hpp) and never throws on bad input: it
 // answers with an error body (H3). Storage exceptions are caught by handle_api (500).
 #pragma once
@@ -60,5 +60,9 @@ response audit_history(api_call& call);
 response audit_timeline(api_call& call);
 response audit_export(api_call& call);
 response audit_head(api_call& call);
+
+// report_routes.cpp
+response report_indicators(api_call& call);
+response report(api_call& call);
 
 }  // namespace sotay::server::api

@@ -56,6 +56,9 @@ const std::array table = {
           audit_timeline},
     route{get, "/api/v1/audit/export", true, permission::read_history, none, audit_export},
     route{get, "/api/v1/audit/head", true, permission::read_history, none, audit_head},
+    route{get, "/api/v1/reports/indicators", true, permission::view_reports, none,
+          report_indicators},
+    route{get, "/api/v1/reports", true, permission::view_reports, none, report},
     // The API's description is public, like any API document.
     route{get, "/api/v1/openapi.json", false, any_user, none, openapi},
 };

@@ -32,8 +32,9 @@ enum class permission : int {
     view_quarantine = 7,  // rejected changes
     review = 8,           // decide conflicts and duplicates (issue 6)
     read_history = 9,     // the audit history (issue 7)
+    view_reports = 10,    // the programme's figures over the subtree (issue 8)
 };
-inline constexpr int permission_count = 10;
+inline constexpr int permission_count = 11;
 inline constexpr int role_count = 4;
 
 bool allowed(role r, permission p);

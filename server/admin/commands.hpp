@@ -45,4 +45,7 @@ int audit_timeline(const invocation& in);  // operand: RECORD
 int audit_log(const invocation& in);
 int audit_export(const invocation& in);
 
+// report_commands.cpp
+int report_show(const invocation& in);
+
 }  // namespace sotay::admin

@@ -36,8 +36,9 @@ struct command_failed : std::runtime_error {
 class invocation {
   public:
     invocation(store::store& s, const boost::program_options::variables_map& vm,
-               std::vector<std::string> operands, std::string_view command_name)
-        : store_(s), vm_(vm), operands_(std::move(operands)), name_(command_name) {}
+               std::vector<std::string> operands, std::string_view command_name,
+               const char* argv0 = nullptr)
+        : store_(s), vm_(vm), operands_(std::move(operands)), name_(command_name), argv0_(argv0) {}
 
     store::store& db() const { return store_; }
     // --db as given (the audit key's default path is beside it).
@@ -45,6 +46,8 @@ class invocation {
     // --json, or --format json (main.cpp checks --format's value).
     bool json() const;
     const std::string& operand(std::size_t i) const { return operands_.at(i); }
+    // argv[0], for files installed next to the program (schema::file_next_to_program).
+    const char* argv0() const { return argv0_; }
 
     // The value of --NAME; usage_error naming the command when it is missing.
     std::string required(const char* name) const;
@@ -73,6 +76,7 @@ class invocation {
     const boost::program_options::variables_map& vm_;
     std::vector<std::string> operands_;
     std::string_view name_;
+    const char* argv0_;
 };
 
 // 1 KiB: four times the longest password the policy accepts (access::password_problem),

@@ -69,6 +69,13 @@ constexpr const char* usage_text = R"(usage: sotay-admin --db PATH COMMAND [--js
             [--from DATE] [--to DATE] [--after N] [--limit N]
                                   history entries, oldest first (100 a page)
   audit export --format jsonl|csv [--org CODE] [--from DATE] [--to DATE] [--out FILE]
+  report [--org CODE] (--year YYYY | --from DATE --to DATE) [--indicator ID]...
+         [--stale-days N] [--plain | --csv | --json] [--lang vi|en]
+         [--indicators PATH] [--schema PATH]
+                                  the programme's figures for a subtree (default: the
+                                  root) and a period, by the root's children (--to
+                                  inclusive); Vietnamese numbers unless --plain
+                                  (docs/reports.md)
   (commands that change users, devices or the tree take --as U: the person the history
    names; --audit-key PATH is the signing key, default the --db path + .audit-key)
 )";
@@ -155,6 +162,13 @@ const std::vector<command>& commands() {
          {"org", "from", "to", "out"},
          "audit export --format jsonl|csv [--org CODE] [--from DATE] [--to DATE] [--out FILE]",
          audit_export},
+        {{"report"},
+         0,
+         {"org", "year", "from", "to", "indicator", "stale-days", "plain", "csv", "lang",
+          "indicators", "schema"},
+         "report [--org CODE] (--year YYYY | --from DATE --to DATE) [--indicator ID]... "
+         "[--stale-days N] [--plain | --csv] [--lang vi|en] [--indicators PATH] [--schema PATH]",
+         report_show},
         // Before issue 6 the queue held field conflicts only; kept for old scripts.
         {{"conflicts"},
          0,
@@ -231,8 +245,10 @@ int main(int argc, char** argv) {
         ("state", po::value<std::string>(), "review list: open, resolved or dismissed")
         ("type", po::value<std::string>(), "review list: a record type")
         ("record", po::value<std::string>(), "review list: items about this record")
-        ("from", po::value<std::string>(), "review list: opened on or after YYYY-MM-DD (UTC)")
-        ("to", po::value<std::string>(), "review list: opened on or before YYYY-MM-DD (UTC)")
+        ("from", po::value<std::string>(),
+         "review list: opened on or after YYYY-MM-DD (UTC); report: the period's first day")
+        ("to", po::value<std::string>(),
+         "review list: opened on or before YYYY-MM-DD (UTC); report: the period's last day")
         ("after", po::value<std::string>(), "review list: the cursor of the previous page")
         ("side", po::value<std::string>(), "review resolve: keep side 0 or 1")
         ("value", po::value<std::string>(), "review resolve: keep this JSON value")
@@ -247,6 +263,20 @@ int main(int argc, char** argv) {
         ("survivor", po::value<std::string>(), "review merge: the record that stays")
         ("take", po::value<std::vector<std::string>>(), "review merge: FIELD=RECORD, repeatable")
         ("reason", po::value<std::string>(), "review dismiss: why")
+        ("year", po::value<std::string>(), "report: the period is this calendar year")
+        ("indicator", po::value<std::vector<std::string>>(),
+         "report: only this indicator, repeatable")
+        ("stale-days", po::value<std::string>(),
+         "report: a device is stale after this many days without a sync (default 7)")
+        ("plain", "report: numbers for scripts (4662, 94.3)")
+        ("csv", "report: the CSV download's rows")
+        ("lang", po::value<std::string>(), "report: vi (the default) or en labels")
+        ("indicators", po::value<std::string>(),
+         "report: indicator definitions (default: $SOTAY_INDICATORS, else indicators.json "
+         "next to the program)")
+        ("schema", po::value<std::string>(),
+         "report: the record schema (default: $SOTAY_SCHEMA, else default.json next to the "
+         "program)")
         ("words", po::value<std::vector<std::string>>(), "command words");
     // clang-format on
     po::positional_options_description positional;
@@ -288,7 +318,7 @@ int main(int argc, char** argv) {
         access::init_crypto();
         auto s = store::open_sqlite_store(vm["db"].as<std::string>());
         const std::string name = joined(cmd->words);
-        return cmd->run(invocation(*s, vm, operands, name));
+        return cmd->run(invocation(*s, vm, operands, name, argv[0]));
     } catch (const usage_error& e) {
         std::cerr << "sotay-admin: " << e.what() << "\n";
         if (cmd != nullptr) {

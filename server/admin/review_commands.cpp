@@ -165,6 +165,7 @@ void print_record(const sync::record_msg& r) {
 // Applies a decision and prints what it did.
 int decide(const invocation& in, store::review_decision d) {
     d.username = in.required("as");
+    d.via = "sotay-admin";
     auto r = in.db().decide(d);
     if (!r) fail(r.error());
     if (in.json()) {

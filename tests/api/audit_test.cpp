@@ -218,7 +218,14 @@ BOOST_FIXTURE_TEST_CASE(a_timeline_tells_every_change_field_by_field_and_the_dec
         "off_b:\"processing\"->\"resolved\"", "rev_tp:\"resolved\"->\"received\""};
     BOOST_TEST(story == expected, boost::test_tools::per_element());
     bool decision = false;
-    for (const auto& v : entries) decision |= text(v.as_object().at("kind")) == "decision";
+    for (const auto& v : entries) {
+        if (text(v.as_object().at("kind")) != "decision") continue;
+        decision = true;
+        // How it was decided, like an administrative action: over the API, from where.
+        const auto& detail = v.as_object().at("detail").as_object();
+        BOOST_TEST(text(detail.at("via")) == "api");
+        BOOST_TEST(text(detail.at("address")).find("192.0.2.10") == 0u);
+    }
     BOOST_TEST(decision, "the decision has its own entry");
 
     const auto& items = body.at("review_items").as_array();

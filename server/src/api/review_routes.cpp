@@ -107,6 +107,8 @@ std::optional<std::int64_t> item_id(const api_call& call) {
 response decide(api_call& call, std::int64_t id, store::review_decision d) {
     d.item = id;
     d.username = call.user->username;
+    d.via = "api";
+    d.address = call.address;
     auto outcome = call.ctx.db.decide(d);
     if (!outcome) return error_response(outcome.error());
 

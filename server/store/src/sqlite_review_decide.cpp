@@ -260,7 +260,9 @@ result<decision_outcome> sqlite_store::decide(const review_decision& d) {
                         {"survivor", plan.survivor},
                         {"reason", d.action == review_action::dismiss ? d.reason : std::string()},
                         {"settled", std::move(settled)},
-                        {"records", std::move(records)}};
+                        {"records", std::move(records)},
+                        {"via", d.via},
+                        {"address", d.address}};
             append_history(std::move(e));
         }
         {

@@ -317,6 +317,10 @@ struct review_decision {
     // value for every field not named). Only fields of the type's schema.
     std::map<std::string, std::string, std::less<>> take;
     std::string reason;    // dismiss: 1..500 characters
+    // How the decision reached the store, for its history entry (as actor::via and
+    // actor::address): "api" with the client's address, "sotay-admin", ...
+    std::string via;
+    std::string address;
 };
 
 struct decision_outcome {

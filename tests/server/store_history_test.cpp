@@ -6,7 +6,9 @@
 #include "fixture.hpp"
 
 #include <sotay/audit/chain.hpp>
+#include <sotay/audit/entry.hpp>
 #include <sotay/audit/signing.hpp>
+#include <sotay/sync/log_codec.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -132,6 +134,29 @@ class raw_db {
         sqlite3_finalize(st);
         return out;
     }
+    // A change log row's body (format 6 keeps an applied change's in the history only).
+    void set_change_body(const std::string& device_id, std::uint64_t seq,
+                         const std::string& body) {
+        sqlite3_stmt* st = prepare(
+            "UPDATE changes SET body = ? WHERE seq = ? AND device = "
+            "(SELECT id FROM devices WHERE device_id = ?)");
+        sqlite3_bind_text(st, 1, body.data(), static_cast<int>(body.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(seq));
+        sqlite3_bind_text(st, 3, device_id.data(), static_cast<int>(device_id.size()),
+                          SQLITE_TRANSIENT);
+        const int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) throw std::runtime_error("update failed");
+    }
+    std::string change_body(std::uint64_t seq) {
+        sqlite3_stmt* st = prepare("SELECT body FROM changes WHERE seq = ?");
+        sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seq));
+        std::string out = "(none)";
+        if (sqlite3_step(st) == SQLITE_ROW)
+            out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return out;
+    }
     void set_row(std::uint64_t seq, const std::string& body, const audit::digest& hash) {
         sqlite3_stmt* st = prepare("UPDATE history SET body = ?, hash = ? WHERE seq = ?");
         sqlite3_bind_text(st, 1, body.data(), static_cast<int>(body.size()), SQLITE_TRANSIENT);
@@ -215,7 +240,14 @@ BOOST_AUTO_TEST_CASE(a_records_timeline_shows_three_devices_a_conflict_and_its_d
     BOOST_TEST(created.at("hlc") == json::value(sync::format_hlc({t0 + 10, 0})));
     BOOST_TEST(created.at("base") == 0);
     BOOST_TEST(created.at("answer").at("status") == "applied");
-    BOOST_TEST(created.at("sent").at("set").at("petitioner_id") == "P-1");
+    // What it sent is its fields' afters: only named (H3), and shown in full.
+    BOOST_TEST(created.at("sent").at("set").as_object().empty());
+    BOOST_TEST(created.at("sent").at("set_as_after").as_array().size() == 4u);
+    json::object shown = created;
+    audit::expand_sent(shown);
+    BOOST_TEST(shown.at("sent").at("set").at("petitioner_id") == "P-1");
+    BOOST_TEST(shown.at("sent").at("set").as_object().size() == 4u);
+    BOOST_TEST(!shown.at("sent").as_object().contains("set_as_after"));
     // Each edit lists exactly what it altered.
     BOOST_TEST(t[1].entry.detail.at("fields").as_object().size() == 1u);
     BOOST_TEST((change_of(t[1], "status") ==
@@ -638,6 +670,47 @@ BOOST_AUTO_TEST_CASE(a_signed_head_catches_a_rewrite_of_the_whole_chain) {
     BOOST_TEST(r.problem->seq == seq);
 }
 
+// H3: a sent value is written out where it is not its field's after (here: a field set to
+// the value it had, which alters nothing), named in "set_as_after" where it is; the change
+// log gives back the body as the device sent it either way (format 6).
+BOOST_AUTO_TEST_CASE(a_sent_value_is_stored_once_and_shown_in_full) {
+    history_world w;
+    const auto id = test::record_id(1);
+    w.push(w.a, id, petition_fields("P-1"), 0, 10);
+    const auto r = w.push(w.a, id,
+                          {{"status", sync::value{"received"}}, {"summary", sync::value{"Đơn"}}},
+                          1, 20);
+    BOOST_REQUIRE((r.status == sync::change_status::applied));
+    const auto t = w.of_record(id);
+    BOOST_REQUIRE_EQUAL(t.size(), 2u);
+    const auto& sent = t[1].entry.detail.at("sent").as_object();
+    BOOST_TEST((sent.at("set") == json::object{{"status", "received"}}));
+    BOOST_TEST((sent.at("set_as_after") == json::array{"summary"}));
+    json::object shown = t[1].entry.detail;
+    audit::expand_sent(shown);
+    BOOST_TEST((shown.at("sent").at("set") ==
+                json::object{{"status", "received"}, {"summary", "Đơn"}}));
+    BOOST_TEST(!w.verify().problem.has_value());
+
+    // The log row keeps no copy; change_log puts back what change_to_json wrote.
+    {
+        raw_db raw(w.env.dir.path());
+        BOOST_TEST(raw.change_body(2) == "");
+    }
+    const auto log = w.s->change_log(w.a);
+    BOOST_REQUIRE_EQUAL(log.size(), 2u);
+    sync::change_msg m;
+    m.seq = 2;
+    m.record = id;
+    m.type = "petition";
+    m.org_unit = "LS.TP.P1";
+    m.hlc = sync::format_hlc({t0 + 20, 0});
+    m.base = 1;
+    m.set = {{"status", sync::value{"received"}}, {"summary", sync::value{"Đơn"}}};
+    BOOST_TEST(log[1].body_json == sync::change_to_json(m));
+    BOOST_TEST(json::parse(log[0].body_json).at("set").at("petitioner_id") == "P-1");
+}
+
 // Format 3 -> 4: a file whose change log predates the history gets a chain built from it.
 BOOST_AUTO_TEST_CASE(a_format_3_file_gets_a_valid_chain_from_its_change_log) {
     history_world w;
@@ -645,10 +718,13 @@ BOOST_AUTO_TEST_CASE(a_format_3_file_gets_a_valid_chain_from_its_change_log) {
     w.push(w.a, id, petition_fields("P-1"), 0, 10);
     w.push(w.b, id, {{"status", sync::value{"processing"}}}, 1, 20);
     w.push(w.c, test::record_id(2), petition_fields("P-2"), 0, 30, "LS.CL.X1");  // rejected
+    const auto log = w.s->change_log(std::nullopt);
     w.s.reset();
     {
-        // What a format-3 file is: this one without the history.
+        // What a format-3 file is: this one without the history, every change's body in
+        // its log row (format 6 keeps an applied change's only in the history).
         raw_db raw(w.env.dir.path());
+        for (const auto& c : log) raw.set_change_body(c.device_id, c.seq, c.body_json);
         raw.exec("DROP TABLE history; UPDATE meta SET value = '3' WHERE key = 'store_format'");
     }
     w.s = w.env.open(false);

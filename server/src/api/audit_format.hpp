@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <functional>
 #include <sotay/audit/chain.hpp>
+#include <sotay/audit/entry.hpp>
 #include <sotay/store/store.hpp>
 #include <sotay/sync/hlc.hpp>
 #include <string>
@@ -45,11 +46,15 @@ enum class export_format { jsonl, csv };
 
 inline boost::json::object entry_json(const store::history_row& r) {
     const auto& e = r.entry;
+    // A change's "sent" in full: the stored body names the values "fields" already holds
+    // (store.hpp H3); the JSONL export keeps the stored bytes.
+    boost::json::object detail = e.detail;
+    audit::expand_sent(detail);
     return boost::json::object{{"seq", e.seq},           {"hash", audit::hex(r.hash)},
                                {"at_ms", e.at_ms},       {"kind", e.kind},
                                {"username", e.username}, {"device_id", e.device_id},
                                {"record", e.record},     {"type", e.type},
-                               {"org_unit", e.org_unit}, {"detail", e.detail}};
+                               {"org_unit", e.org_unit}, {"detail", std::move(detail)}};
 }
 
 // The device's clock reading in a change's detail ("hlc", store.hpp H3), or "".

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 
 namespace sotay::store::detail {
@@ -98,14 +99,36 @@ json::object answer_json(const sync::change_result& r) {
 // What the device sent that the entry does not already say: its org unit (which may
 // differ from the record's) and its set or delete, with a decision's restore or merge
 // target. The seq, hlc and base are in the detail and the record and type in the entry:
-// every byte here is written once per change, for as long as the history is kept.
-json::object sent_json(const sync::change_msg& c, const change_source* src) {
+// every byte here is written once per change, for as long as the history is kept. So a
+// sent value that is its register's "after" in `fields` (every value of a create, every
+// value of an edit that won its register) is only named, in "set_as_after" (H3), and
+// audit::expand_sent puts it back: in W1 that is ~300 of the ~1,070 bytes of a create's entry.
+json::object sent_json(const sync::change_msg& c, const change_source* src,
+                       const std::vector<sync::field_diff>* fields) {
     json::object o;
     o["org_unit"] = c.org_unit;
     if (c.del) {
         o["delete"] = true;
     } else {
-        o["set"] = sync::fields_to_json(c.set);
+        json::object set;
+        json::array as_after;
+        for (const auto& [name, v] : c.set) {
+            const sync::field_diff* d = nullptr;
+            if (fields != nullptr) {
+                const auto it = std::find_if(fields->begin(), fields->end(),
+                                             [&](const auto& f) { return f.name == name; });
+                if (it != fields->end()) d = &*it;
+            }
+            // Equal values give equal JSON (value_to_json), so the reader's copy of the
+            // after is byte for byte what this would have written.
+            if (d != nullptr && d->after == v) {
+                as_after.emplace_back(name);
+            } else {
+                set.emplace(name, sync::value_to_json(v));
+            }
+        }
+        o["set"] = std::move(set);
+        if (!as_after.empty()) o["set_as_after"] = std::move(as_after);
     }
     if (src != nullptr && src->restore) o["restore"] = true;
     if (src != nullptr && src->merged_into != nullptr) o["merged_into"] = *src->merged_into;
@@ -239,7 +262,7 @@ void sqlite_store::append_change_entry(const device_row& d, const change_entry& 
     if (x.src != nullptr) {  // a resend is the change already recorded: seq and answer
         o["base"] = x.c.base;
         o["effective_hlc"] = x.effective_hlc;
-        o["sent"] = sent_json(x.c, x.src);
+        o["sent"] = sent_json(x.c, x.src, x.fields);
     }
     if (x.fields != nullptr) o["fields"] = fields_json(*x.fields);
     append_history(std::move(e));
@@ -426,6 +449,55 @@ result<verify_report> sqlite_store::verify_history(
     } catch (const std::exception& e) {
         return fail("verify_history", e);
     }
+}
+
+// The change log's bodies (format 6) ----------------------------------------------------
+
+void fill_logged_bodies(SQLite::Database& db, std::vector<logged_change>& rows) {
+    // device_id -> seq -> the row waiting for its body.
+    std::map<std::string, std::map<std::uint64_t, logged_change*>, std::less<>> wanted;
+    for (auto& r : rows)
+        if (r.body_json.empty()) wanted[r.device_id][r.seq] = &r;
+    if (wanted.empty()) return;
+    // One pass over each device's change entries (history_by_device), in chain order.
+    SQLite::Statement q(db, "SELECT body FROM history WHERE device_id = ? AND kind = 'change'");
+    for (auto& [device_id, by_seq] : wanted) {
+        q.reset();
+        q.bind(1, device_id);
+        while (!by_seq.empty() && q.executeStep()) {
+            auto e = audit::parse_entry(text_of(q.getColumn(0)));
+            if (!e) continue;  // a damaged entry: `audit verify` names it
+            const auto* seq = e->detail.if_contains("seq");
+            boost::system::error_code ec;
+            const auto n = seq != nullptr ? seq->to_number<std::uint64_t>(ec) : 0;
+            const auto it = by_seq.find(n);
+            if (it == by_seq.end()) continue;
+            audit::expand_sent(e->detail);
+            const auto* sent = e->detail.if_contains("sent");
+            if (sent == nullptr || !sent->is_object()) continue;
+            const auto& s = sent->get_object();
+            const logged_change& c = *it->second;
+            // Member for member what change_to_json wrote, then decision_body's additions
+            // (sqlite_review_decide.cpp).
+            json::object o;
+            o["seq"] = c.seq;
+            o["record"] = c.record;
+            o["type"] = c.type;
+            o["org_unit"] = c.org_unit;
+            o["hlc"] = c.device_hlc;
+            o["base"] = c.base;
+            if (s.contains("delete")) {
+                o["delete"] = true;
+            } else if (const auto* set = s.if_contains("set")) {
+                o["set"] = *set;
+            }
+            if (s.contains("restore")) o["restore"] = true;
+            if (const auto* m = s.if_contains("merged_into")) o["merged_into"] = *m;
+            it->second->body_json = json::serialize(o);
+            by_seq.erase(it);
+        }
+    }
+    q.reset();
 }
 
 // The format 3 -> 4 backfill ------------------------------------------------------------

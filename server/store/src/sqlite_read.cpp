@@ -263,6 +263,8 @@ std::vector<logged_change> sqlite_store::change_log(const std::optional<std::str
         q.bind(2, *device_id);
     }
     while (q.executeStep()) out.push_back(read_change(q));
+    q.reset();
+    fill_logged_bodies(*db, out);  // format 6: applied changes' bodies are in the history
     return out;
 }
 

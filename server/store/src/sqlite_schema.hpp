@@ -1,4 +1,4 @@
-// The SQLite layout of the central store, format version 5.
+// The SQLite layout of the central store, format version 6.
 //
 // Keys: the big tables are WITHOUT ROWID and keyed by values that grow with time
 // (UUIDv7 record ids; (device, seq) in the log) so that inserts append to the B-tree
@@ -21,13 +21,17 @@
 //   5  issue 8: the reports' facts (store.hpp F1-F3), a table derived from records that
 //      a report aggregates with range scans (sqlite_reports.cpp). It starts empty; the
 //      first report builds it.
+//   6  W1's bytes: an applied change's row in the change log keeps body '' and its
+//      history entry's "sent" is the one copy of what the device sent (store.hpp H3;
+//      change_log() puts the body back, sqlite_read.cpp). Rows written before keep their
+//      body, and rejected changes always do (the quarantine reads them). No DDL.
 #pragma once
 
 #include <array>
 
 namespace sotay::store::detail {
 
-inline constexpr int store_format_version = 5;
+inline constexpr int store_format_version = 6;
 
 inline constexpr const char* schema_v1 = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (

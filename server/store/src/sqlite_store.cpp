@@ -285,6 +285,9 @@ void sqlite_store::migrate() {
         for (const char* step : detail::migrate_v4_to_v5) writer_.exec(step);
         if (existing) spdlog::info("{}: store format 4 -> 5 (report facts)", path_);
     }
+    // Format 6 changes what new rows hold, not the layout: old rows stay as they are.
+    if (found < 6 && existing)
+        spdlog::info("{}: store format 5 -> 6 (one copy of what devices sent)", path_);
     writer_.exec("UPDATE meta SET value = '" + std::to_string(detail::store_format_version) +
                  "' WHERE key = 'store_format'");
     tx.commit();

@@ -170,6 +170,11 @@ sync::record_state touched_registers(const sync::record_state& r, const sync::ch
 // The length of the longest prefix of s that is well-formed UTF-8 (sqlite_history.cpp).
 std::size_t utf8_prefix(std::string_view s);
 
+// Format 6 (sqlite_schema.hpp): the bodies the change log keeps empty (applied changes)
+// rebuilt from their history entries' "sent", as the writer would have stored them
+// (sqlite_history.cpp). Rows with a body are left alone.
+void fill_logged_bodies(SQLite::Database& db, std::vector<logged_change>& rows);
+
 struct decision_plan;  // sqlite_review_decide.cpp
 
 class checkpointer;

@@ -64,6 +64,13 @@ std::string entry_body(const history_entry& e);
 // known to say what the hashed bytes say, and nothing can hide in a second spelling.
 boost::system::result<history_entry, sync::error_info> parse_entry(std::string_view body);
 
+// A change entry's "sent" as the device sent it (store.hpp H3): the writer names in
+// "sent"."set_as_after" each sent value that is its register's "after" in "fields"
+// instead of repeating it; this puts those values back into "sent"."set" (in name order)
+// and drops the list. Details without the list are left as they are. For showing an
+// entry: the hashed body, and parse_entry's entry, keep the stored form.
+void expand_sent(boost::json::object& detail);
+
 // The number a body claims in its leading "seq" member, without parsing the rest;
 // nullopt when it does not begin like an entry body.
 std::optional<std::uint64_t> entry_seq(std::string_view body);

@@ -362,7 +362,11 @@ struct review_page {
 //       exactly what the body says (verify_history checks it).
 //   H3. A change's entry (kind "change", "resend" or "rejected") holds in `detail`: the
 //       device's seq, device hlc, effective hlc, base, the answer (status, error,
-//       conflict item ids), the change as the device sent it ("sent": its JSON object),
+//       conflict item ids), the change as the device sent it ("sent": its org unit and
+//       set or delete; a set value equal to its register's "after" in "fields" is only
+//       named, in "sent"."set_as_after", and audit::expand_sent puts it back; since
+//       format 6 this is the one copy of an applied change's body, change_log() rebuilds
+//       it),
 //       and for an applied change "fields": {register: {"before": v, "after": v}} for
 //       every register whose value it altered (sync::diff; "_deleted", "org_unit" and
 //       "_merged_into" included). A decision's entries are the changes it wrote (kind

@@ -4,6 +4,7 @@
 // rewritten after a signed head. Three officers' phones (LS.TP) and a reviewer of LS.TP
 // on tests/server/fixture.hpp's tree.
 #include "fixture.hpp"
+#include "raw_db.hpp"
 
 #include <sotay/audit/chain.hpp>
 #include <sotay/audit/entry.hpp>
@@ -20,6 +21,7 @@
 
 namespace {
 using namespace sotay;
+using test::raw_db;
 namespace json = boost::json;
 constexpr auto t0 = static_cast<std::uint64_t>(test::store_env::start_ms);
 
@@ -103,26 +105,12 @@ std::pair<json::value, json::value> change_of(const store::history_row& r, const
     return {f.at("before"), f.at("after")};
 }
 
-// A raw connection on the store's file: the tests change it below the store, as someone
-// with the file could.
-class raw_db {
+// The history test's view of the raw file: the history rows and change log bodies it reads
+// and rewrites, as someone with the file could.
+class history_db : public raw_db {
   public:
-    explicit raw_db(const std::string& path) {
-        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open");
-        sqlite3_busy_timeout(db_, 5000);
-    }
-    ~raw_db() { sqlite3_close(db_); }
-    raw_db(const raw_db&) = delete;
-    raw_db& operator=(const raw_db&) = delete;
+    using raw_db::raw_db;
 
-    void exec(const std::string& sql) {
-        char* err = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-            const std::string m = err != nullptr ? err : "?";
-            sqlite3_free(err);
-            throw std::runtime_error(m + " in: " + sql);
-        }
-    }
     // Every (seq, body) in seq order.
     std::vector<std::pair<std::uint64_t, std::string>> bodies() {
         std::vector<std::pair<std::uint64_t, std::string>> out;
@@ -167,14 +155,6 @@ class raw_db {
         if (rc != SQLITE_DONE) throw std::runtime_error("update failed");
     }
 
-  private:
-    sqlite3_stmt* prepare(const char* sql) {
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
-            throw std::runtime_error(std::string(sqlite3_errmsg(db_)) + " in: " + sql);
-        return st;
-    }
-    sqlite3* db_ = nullptr;
 };
 
 }  // namespace
@@ -584,7 +564,7 @@ struct tamper_world : history_world {
 BOOST_AUTO_TEST_CASE(a_changed_body_is_named) {
     tamper_world w;
     const auto n = w.b_edit();
-    raw_db(w.env.dir.path())
+    history_db(w.env.dir.path())
         .exec("UPDATE history SET body = replace(body, 'processing', 'rejected') WHERE seq = " +
               std::to_string(n));
     const auto r = w.verify();
@@ -598,7 +578,7 @@ BOOST_AUTO_TEST_CASE(a_changed_body_is_named) {
 BOOST_AUTO_TEST_CASE(a_column_changed_without_its_body_is_named) {  // H2
     tamper_world w;
     const auto n = w.b_edit();
-    raw_db(w.env.dir.path())
+    history_db(w.env.dir.path())
         .exec("UPDATE history SET username = 'canbo.c' WHERE seq = " + std::to_string(n));
     const auto r = w.verify();
     BOOST_REQUIRE(r.problem.has_value());
@@ -611,7 +591,7 @@ BOOST_AUTO_TEST_CASE(a_column_changed_without_its_body_is_named) {  // H2
 BOOST_AUTO_TEST_CASE(a_deleted_row_is_named) {
     tamper_world w;
     const auto n = w.b_edit();
-    raw_db(w.env.dir.path()).exec("DELETE FROM history WHERE seq = " + std::to_string(n));
+    history_db(w.env.dir.path()).exec("DELETE FROM history WHERE seq = " + std::to_string(n));
     const auto r = w.verify();
     BOOST_REQUIRE(r.problem.has_value());
     BOOST_TEST((r.problem->kind == audit::problem_kind::missing));
@@ -622,7 +602,7 @@ BOOST_AUTO_TEST_CASE(two_rows_with_swapped_seqs_are_named) {
     tamper_world w;
     const auto n = w.b_edit();
     const auto s = std::to_string(n), next = std::to_string(n + 1);
-    raw_db(w.env.dir.path())
+    history_db(w.env.dir.path())
         .exec("BEGIN; UPDATE history SET seq = -1 WHERE seq = " + s +
               "; UPDATE history SET seq = " + s + " WHERE seq = " + next +
               "; UPDATE history SET seq = " + next + " WHERE seq = -1; COMMIT");
@@ -648,7 +628,7 @@ BOOST_AUTO_TEST_CASE(a_signed_head_catches_a_rewrite_of_the_whole_chain) {
     BOOST_TEST(!w.verify(head).problem.has_value());
 
     {
-        raw_db raw(w.env.dir.path());
+        history_db raw(w.env.dir.path());
         raw.exec("BEGIN");
         audit::digest prev = audit::genesis;
         for (auto [n, body] : raw.bodies()) {
@@ -694,7 +674,7 @@ BOOST_AUTO_TEST_CASE(a_sent_value_is_stored_once_and_shown_in_full) {
 
     // The log row keeps no copy; change_log puts back what change_to_json wrote.
     {
-        raw_db raw(w.env.dir.path());
+        history_db raw(w.env.dir.path());
         BOOST_TEST(raw.change_body(2) == "");
     }
     const auto log = w.s->change_log(w.a);
@@ -723,7 +703,7 @@ BOOST_AUTO_TEST_CASE(a_format_3_file_gets_a_valid_chain_from_its_change_log) {
     {
         // What a format-3 file is: this one without the history, every change's body in
         // its log row (format 6 keeps an applied change's only in the history).
-        raw_db raw(w.env.dir.path());
+        history_db raw(w.env.dir.path());
         for (const auto& c : log) raw.set_change_body(c.device_id, c.seq, c.body_json);
         raw.exec("DROP TABLE history; UPDATE meta SET value = '3' WHERE key = 'store_format'");
     }

@@ -8,6 +8,7 @@
 // released (git show 1438186:server/store/src/sqlite_schema.hpp). Format 4 -> 5: the
 // reports' facts table appears empty and the first report builds it.
 #include "fixture.hpp"
+#include "raw_db.hpp"
 
 #include <sotay/sync/ids.hpp>
 #include <sotay/sync/log_codec.hpp>
@@ -25,6 +26,7 @@
 
 namespace {
 using namespace sotay;
+using test::raw_db;
 
 // The layout of store format 1, verbatim.
 constexpr const char* v1_ddl = R"SQL(
@@ -105,52 +107,6 @@ CREATE TABLE IF NOT EXISTS hellos (
 )SQL";
 ;
 
-// A raw connection: the test writes and inspects the file below the store's interface.
-class raw_db {
-  public:
-    explicit raw_db(const std::string& path) {
-        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open");
-    }
-    ~raw_db() { sqlite3_close(db_); }
-    raw_db(const raw_db&) = delete;
-    raw_db& operator=(const raw_db&) = delete;
-
-    void exec(const std::string& sql) {
-        char* err = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-            const std::string m = err != nullptr ? err : "?";
-            sqlite3_free(err);
-            throw std::runtime_error(m + " in: " + sql);
-        }
-    }
-    // Runs a statement with text/blob parameters (a blob is passed as std::string with
-    // is_blob), returning the first column of the first row as text ("" if none).
-    std::string one(const std::string& sql,
-                    const std::vector<std::pair<std::string, bool>>& params = {}) {
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
-            throw std::runtime_error(std::string(sqlite3_errmsg(db_)) + " in: " + sql);
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            const auto& [v, blob] = params[i];
-            const int at = static_cast<int>(i) + 1;
-            if (blob) {
-                sqlite3_bind_blob(st, at, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-            } else {
-                sqlite3_bind_text(st, at, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-            }
-        }
-        std::string out;
-        const int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw std::runtime_error("step failed: " + sql);
-        return out;
-    }
-
-  private:
-    sqlite3* db_ = nullptr;
-};
 
 // Version 1's token hash: BLAKE2b-256 of the token text, unkeyed.
 std::string v1_token_hash(const std::string& token) {

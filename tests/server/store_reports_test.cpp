@@ -5,6 +5,7 @@
 // over random changes from several devices. The tree is tests/server/fixture.hpp's:
 // LS -> {LS.CL -> LS.CL.X1, LS.TP -> {LS.TP.P1, LS.TP.P2}}.
 #include "fixture.hpp"
+#include "raw_db.hpp"
 
 #include <sotay/reports/facts.hpp>
 #include <sotay/store/report_query.hpp>
@@ -24,6 +25,7 @@
 
 namespace {
 using namespace sotay;
+using test::raw_db;
 constexpr auto t0 = static_cast<std::uint64_t>(test::store_env::start_ms);
 constexpr const char* P1 = "LS.TP.P1";
 constexpr const char* P2 = "LS.TP.P2";
@@ -111,42 +113,6 @@ const reports::breakdown_line& part(const reports::rollup& r, const std::string&
         if (l.org_unit == unit && l.direct == direct) return l;
     throw std::runtime_error("no line " + unit);
 }
-
-// A raw connection to the store's file: what an operator (or a fault) does below the
-// store's interface.
-class raw_db {
-  public:
-    explicit raw_db(const std::string& path) {
-        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open");
-        sqlite3_busy_timeout(db_, 5000);
-    }
-    ~raw_db() { sqlite3_close(db_); }
-    raw_db(const raw_db&) = delete;
-    raw_db& operator=(const raw_db&) = delete;
-    void exec(const std::string& sql) {
-        char* err = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-            const std::string m = err != nullptr ? err : "?";
-            sqlite3_free(err);
-            throw std::runtime_error(m + " in: " + sql);
-        }
-    }
-
-    // The first column of the first row, as text ("" for none or NULL).
-    std::string one(const std::string& sql) {
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
-            throw std::runtime_error(std::string(sqlite3_errmsg(db_)) + " in: " + sql);
-        std::string out;
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        return out;
-    }
-
-  private:
-    sqlite3* db_ = nullptr;
-};
 
 // What a finished refresh leaves: the by-record index there, the stage empty.
 void check_settled(const std::string& path) {

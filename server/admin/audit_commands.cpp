@@ -305,15 +305,11 @@ int audit_log(const invocation& in) {
 
 int audit_export(const invocation& in) {
     const auto format_name = in.required("format");
-    audit_format::export_format format{};
-    if (format_name == "jsonl") {
-        format = audit_format::export_format::jsonl;
-    } else if (format_name == "csv") {
-        format = audit_format::export_format::csv;
-    } else {
+    const auto parsed = audit_format::parse_export_format(format_name);
+    if (!parsed)
         throw usage_error("audit export --format must be jsonl or csv, not \"" + format_name +
                           "\"");
-    }
+    const auto format = *parsed;
     store::history_query q;
     q.scope = scope_of(in);
     read_period(in, q);

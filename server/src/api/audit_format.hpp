@@ -29,6 +29,7 @@
 #include <sotay/store/store.hpp>
 #include <sotay/sync/hlc.hpp>
 #include <string>
+#include <optional>
 #include <string_view>
 
 namespace sotay::audit_format {
@@ -43,6 +44,13 @@ inline constexpr std::uint64_t max_export_entries = 1'000'000;
 inline constexpr std::size_t export_page = 10'000;
 
 enum class export_format { jsonl, csv };
+
+// "jsonl" or "csv"; nullopt for anything else (the caller says so its own way).
+inline std::optional<export_format> parse_export_format(std::string_view name) {
+    if (name == "jsonl") return export_format::jsonl;
+    if (name == "csv") return export_format::csv;
+    return std::nullopt;
+}
 
 inline boost::json::object entry_json(const store::history_row& r) {
     const auto& e = r.entry;

@@ -31,10 +31,6 @@ using sync::errc;
 
 constexpr std::uint64_t default_history_page = 100;
 
-// Longer than any username, device id, record id, kind or unit code (64 bytes at most):
-// refused rather than sent to the store, where it could only match nothing.
-constexpr std::size_t max_filter_length = 64;
-
 // One record's story is a few hundred entries even after years; more than this is not a
 // timeline anyone reads, and bounds the response.
 constexpr std::size_t max_timeline_entries = 100'000;
@@ -157,14 +153,9 @@ response audit_timeline(api_call& call) {
 
 response audit_export(api_call& call) {
     const auto format_name = query_value(call, "format").value_or("jsonl");
-    audit_format::export_format format{};
-    if (format_name == "jsonl") {
-        format = audit_format::export_format::jsonl;
-    } else if (format_name == "csv") {
-        format = audit_format::export_format::csv;
-    } else {
-        return error_response(errc::validation, "format must be jsonl or csv", "format");
-    }
+    const auto parsed = audit_format::parse_export_format(format_name);
+    if (!parsed) return error_response(errc::validation, "format must be jsonl or csv", "format");
+    const auto format = *parsed;
     store::history_query q;
     if (auto bad = read_range(call, q)) return std::move(*bad);
 

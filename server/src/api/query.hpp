@@ -4,6 +4,7 @@
 
 #include "call.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,11 @@ response bad_limit();
 std::optional<std::int64_t> parse_day_ms(std::string_view text);
 
 inline constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
+
+// Longer than any username, device id, record id (a UUID is 36), kind, state, type name or
+// unit code: a filter value past it is refused rather than sent to the store, where it
+// could only match nothing.
+inline constexpr std::size_t max_filter_length = 64;
 
 // A query parameter; absent and empty (a form's blank input) both read as "no filter".
 std::optional<std::string> query_value(const api_call& call, std::string_view name);

@@ -36,10 +36,6 @@ using sync::errc;
 
 constexpr std::uint64_t default_review_page = 100;
 
-// Longer than any kind, state, type name or record id (a UUID is 36): refused rather
-// than sent to the store, where it could only match nothing.
-constexpr std::size_t max_filter_length = 64;
-
 constexpr std::array<std::string_view, 3> kinds = {"field", "delete_edit", "duplicate"};
 constexpr std::array<std::string_view, 3> states = {"open", "resolved", "dismissed"};
 
